@@ -1,0 +1,35 @@
+import { Command, CommanderError } from 'commander';
+import { CliExit, ExitCode, reportError, type CliIo } from './cli-io.js';
+import { registerEnvelopeCommands } from './envelope-command.js';
+
+/** Builds the `vkhid` command tree writing to `io`. */
+export function createProgram(io: CliIo): Command {
+  const program = new Command('vkhid')
+    .description('Vkhid: the exchange hub between government agencies\' EDMS')
+    .version('0.1.0')
+    .exitOverride()
+    .configureOutput({ writeOut: (text) => io.stdout(text), writeErr: (text) => io.stderr(text) });
+  registerEnvelopeCommands(program, io);
+  // Subcommands inherit exitOverride and output settings only when set on each of them.
+  const configure = (command: Command): void => {
+    command.exitOverride().configureOutput({ writeOut: (text) => io.stdout(text), writeErr: (text) => io.stderr(text) });
+    command.commands.forEach(configure);
+  };
+  program.commands.forEach(configure);
+  return program;
+}
+
+/** Runs the CLI on `argv` (without node and script) and returns the exit code; never calls process.exit. */
+export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
+  try {
+    await createProgram(io).parseAsync([...argv], { from: 'user' });
+    return ExitCode.Ok;
+  } catch (error) {
+    if (error instanceof CliExit) return error.exitCode;
+    if (error instanceof CommanderError) {
+      // Commander already printed its message (help, version, unknown option...).
+      return error.exitCode === 0 ? ExitCode.Ok : ExitCode.Usage;
+    }
+    return reportError(io, error);
+  }
+}

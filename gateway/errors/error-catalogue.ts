@@ -1,0 +1,86 @@
+/**
+ * The one catalogue of coded errors. Every refusal the hub gives (HTTP problem+json, CLI message, adapter
+ * report) carries one of these codes. Codes are a public contract: integrators match on them, so a code is
+ * never renamed or reused for another meaning. `docs/errors.md` documents each one and a test keeps the two
+ * in sync (test/errors/error-catalogue.test.ts).
+ *
+ * `message` may contain `%s` placeholders, filled in order by `new VkhidError(code, { args })`.
+ */
+export interface ErrorSpec {
+  /** HTTP status used when the error reaches an HTTP client. */
+  readonly status: number;
+  /** Short human-readable message; `%s` placeholders are filled from `args`. */
+  readonly message: string;
+}
+
+export const errorCatalogue = {
+  // --- Intake: checks on the raw bytes, before any XML parser sees them ---
+  INTAKE_EMPTY: { status: 400, message: 'The document is empty' },
+  INTAKE_TOO_LARGE: { status: 413, message: 'The document is %s bytes; the limit is %s bytes' },
+  INTAKE_BAD_ENCODING: { status: 400, message: 'The document is not valid %s: %s' },
+  INTAKE_UNSUPPORTED_ENCODING: { status: 415, message: 'The declared encoding %s is not supported' },
+  INTAKE_DTD_FORBIDDEN: {
+    status: 400,
+    message: 'DOCTYPE and ENTITY declarations are not allowed (XXE and entity-expansion defence)',
+  },
+  INTAKE_TOO_DEEP: { status: 400, message: 'Elements are nested deeper than the limit of %s' },
+  INTAKE_TOO_MANY_ELEMENTS: { status: 400, message: 'The document has more than %s elements' },
+  INTAKE_TOO_MANY_ATTRIBUTES: { status: 400, message: 'An element has more than %s attributes' },
+  INTAKE_MALFORMED: { status: 400, message: 'The document is not well-formed XML: %s' },
+
+  // --- The canonical envelope ---
+  ENVELOPE_FOREIGN_NAMESPACE: {
+    status: 400,
+    message: 'The root element is {%s}%s; expected {urn:vkhid:envelope:1}Envelope',
+  },
+  ENVELOPE_SCHEMA_INVALID: { status: 422, message: 'The envelope does not match the schema: %s' },
+  ENVELOPE_TYPE_MISMATCH: { status: 422, message: 'The header says type %s but the body holds %s' },
+  ENVELOPE_COMMENT_FORBIDDEN: {
+    status: 400,
+    message: 'Comments and processing instructions are not allowed inside the envelope',
+  },
+  ENVELOPE_INVALID_MODEL: { status: 422, message: 'The envelope model is invalid: %s' },
+
+  // --- XML signature ---
+  SIGNATURE_MISSING: { status: 401, message: 'The envelope is not signed' },
+  SIGNATURE_MULTIPLE: { status: 401, message: 'The document holds %s Signature elements; exactly one is allowed' },
+  SIGNATURE_MISPLACED: {
+    status: 401,
+    message: 'The Signature must be the last child element of the envelope root',
+  },
+  SIGNATURE_STRUCTURE: { status: 401, message: 'The Signature element is malformed: %s' },
+  SIGNATURE_REFERENCE: { status: 401, message: 'The signature must have exactly one Reference covering the root: %s' },
+  SIGNATURE_DUPLICATE_ID: { status: 401, message: 'The Id %s is used by more than one element' },
+  SIGNATURE_ALGORITHM_FORBIDDEN: { status: 401, message: 'The %s algorithm %s is not allowed' },
+  SIGNATURE_DIGEST_MISMATCH: { status: 401, message: 'The signed content was changed after signing' },
+  SIGNATURE_INVALID: { status: 401, message: 'The signature value does not verify with the sender certificate' },
+  SIGNATURE_KEYINFO_MISMATCH: {
+    status: 401,
+    message: 'The certificate in KeyInfo is not a certificate trusted for sender %s',
+  },
+  SIGNATURE_KEY_MISMATCH: { status: 401, message: 'The signature algorithm %s does not fit the signer key type %s' },
+  SIGNATURE_ALREADY_SIGNED: { status: 400, message: 'The document already carries a Signature' },
+
+  // --- Certificates and trust ---
+  CERT_UNKNOWN_SIGNER: { status: 403, message: 'No trusted certificate is known for sender %s' },
+  CERT_UNTRUSTED: { status: 403, message: 'The certificate %s does not chain to a trusted CA' },
+  CERT_EXPIRED: { status: 403, message: 'The certificate %s expired at %s' },
+  CERT_NOT_YET_VALID: { status: 403, message: 'The certificate %s is not valid before %s' },
+  CERT_INVALID: { status: 400, message: 'The certificate cannot be read: %s' },
+  CERT_WEAK_KEY: { status: 403, message: 'The certificate key is too weak: %s' },
+  CERT_USAGE: { status: 403, message: 'The certificate %s may not be used for %s' },
+  KEY_INVALID: { status: 400, message: 'The private key cannot be used: %s' },
+
+  // --- Command line ---
+  CLI_USAGE: { status: 400, message: '%s' },
+  CLI_FILE_UNREADABLE: { status: 400, message: 'Cannot read %s: %s' },
+
+  // --- Anything unexpected: a bug, never the caller's fault ---
+  INTERNAL: { status: 500, message: 'Internal error' },
+} as const satisfies Record<string, ErrorSpec>;
+
+export type ErrorCode = keyof typeof errorCatalogue;
+
+export function isErrorCode(value: string): value is ErrorCode {
+  return Object.hasOwn(errorCatalogue, value);
+}
