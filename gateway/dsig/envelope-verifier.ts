@@ -97,13 +97,15 @@ export class EnvelopeVerifier {
     });
 
     const signedXml = canonicalize(root, signatureElement);
-    const digest = createHash(signature.digestHash).update(signedXml, 'utf8').digest();
+    // Encoded once: the digest and the schema check both read these bytes.
+    const signedBytes = Buffer.from(signedXml, 'utf8');
+    const digest = createHash(signature.digestHash).update(signedBytes).digest();
     if (!digest.equals(signature.digestValue)) throw new VkhidError('SIGNATURE_DIGEST_MISMATCH');
 
     const signedInfo = canonicalize(signature.signedInfo);
     const signer = verifyWithAny(signers, signature, signedInfo);
 
-    this.schema.validate(signedXml);
+    this.schema.validate(signedBytes);
 
     return {
       signedXml,

@@ -1,4 +1,4 @@
-import { X509Certificate } from 'node:crypto';
+import type { X509Certificate } from 'node:crypto';
 import { VkhidError } from '../errors/vkhid-error.js';
 import { CertificatePathValidator } from './certificate-path-validator.js';
 import type { SignerQuery, TrustStore, TrustedSigner } from './trust-store.js';

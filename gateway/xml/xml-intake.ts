@@ -130,16 +130,14 @@ function firstInvalidUtf8(bytes: Buffer): string {
   return `invalid byte sequence near offset ${low}`;
 }
 
-const enum Char {
-  Lt = 0x3c,
-  Gt = 0x3e,
-  Slash = 0x2f,
-  Bang = 0x21,
-  Question = 0x3f,
-  Quote = 0x22,
-  Apos = 0x27,
-  Equals = 0x3d,
-}
+// Character codes the scanner looks at.
+const GT = 0x3e;
+const SLASH = 0x2f;
+const BANG = 0x21;
+const QUESTION = 0x3f;
+const QUOTE = 0x22;
+const APOS = 0x27;
+const EQUALS = 0x3d;
 
 /**
  * One linear pass over the markup, without building anything: rejects DTDs and counts depth, elements and
@@ -155,7 +153,7 @@ export function scanXml(text: string, limits: IntakeLimits = defaultIntakeLimits
   let position = text.indexOf('<');
   while (position >= 0) {
     const next = text.charCodeAt(position + 1);
-    if (next === Char.Bang) {
+    if (next === BANG) {
       if (text.startsWith('<!--', position)) {
         if (depth > 0) markupInsideRoot = true;
         position = skipPast(text, '-->', position + 4);
@@ -165,10 +163,10 @@ export function scanXml(text: string, limits: IntakeLimits = defaultIntakeLimits
         // <!DOCTYPE, <!ENTITY, <!ELEMENT, <!ATTLIST ...: no DTD of any kind is ever accepted.
         throw new VkhidError('INTAKE_DTD_FORBIDDEN');
       }
-    } else if (next === Char.Question) {
+    } else if (next === QUESTION) {
       if (depth > 0) markupInsideRoot = true;
       position = skipPast(text, '?>', position + 2);
-    } else if (next === Char.Slash) {
+    } else if (next === SLASH) {
       depth--;
       position = skipPast(text, '>', position + 2);
     } else {
@@ -185,12 +183,12 @@ export function scanXml(text: string, limits: IntakeLimits = defaultIntakeLimits
         const code = text.charCodeAt(index);
         if (quote !== 0) {
           if (code === quote) quote = 0;
-        } else if (code === Char.Quote || code === Char.Apos) {
+        } else if (code === QUOTE || code === APOS) {
           quote = code;
-        } else if (code === Char.Equals) {
+        } else if (code === EQUALS) {
           attributes++;
-        } else if (code === Char.Gt) {
-          selfClosing = text.charCodeAt(index - 1) === Char.Slash;
+        } else if (code === GT) {
+          selfClosing = text.charCodeAt(index - 1) === SLASH;
           break;
         }
       }

@@ -34,10 +34,10 @@ function algorithmFor(kind: KeyKind): RsaHashedKeyGenParams | EcKeyGenParams {
 }
 
 function signingAlgorithm(keys: CryptoKeyPair): Algorithm | EcdsaParams {
-  return keys.privateKey.algorithm.name === 'ECDSA' ? { name: 'ECDSA', hash: 'SHA-256' } as EcdsaParams : keys.privateKey.algorithm;
+  return keys.privateKey.algorithm.name === 'ECDSA' ? ({ name: 'ECDSA', hash: 'SHA-256' } satisfies EcdsaParams) : keys.privateKey.algorithm;
 }
 
-async function toIdentity(certificate: x509.X509Certificate, keys: CryptoKeyPair, name: string): Promise<TestIdentity> {
+function toIdentity(certificate: x509.X509Certificate, keys: CryptoKeyPair, name: string): TestIdentity {
   const privateKey = KeyObject.from(keys.privateKey);
   const node = new X509Certificate(Buffer.from(certificate.rawData));
   return {
@@ -51,7 +51,7 @@ async function toIdentity(certificate: x509.X509Certificate, keys: CryptoKeyPair
 }
 
 export async function createCa(name = 'Vkhid Test CA', kind: KeyKind = 'rsa'): Promise<TestIdentity> {
-  const keys = (await webcrypto.subtle.generateKey(algorithmFor(kind), true, ['sign', 'verify'])) as CryptoKeyPair;
+  const keys = await webcrypto.subtle.generateKey(algorithmFor(kind), true, ['sign', 'verify']);
   const certificate = await x509.X509CertificateGenerator.createSelfSigned({
     serialNumber: randomSerial(),
     name: `CN=${name}`,
@@ -77,7 +77,7 @@ export interface IssueOptions {
 }
 
 export async function issueCertificate(ca: TestIdentity, name: string, options: IssueOptions = {}): Promise<TestIdentity> {
-  const keys = (await webcrypto.subtle.generateKey(algorithmFor(options.kind ?? 'rsa'), true, ['sign', 'verify'])) as CryptoKeyPair;
+  const keys = await webcrypto.subtle.generateKey(algorithmFor(options.kind ?? 'rsa'), true, ['sign', 'verify']);
   const certificate = await x509.X509CertificateGenerator.create({
     serialNumber: randomSerial(),
     subject: `CN=${name}`,

@@ -1,0 +1,142 @@
+/**
+ * Envelope benchmark: sign, verify (every check and the schema included) and schema-validate canonical
+ * envelopes of 4 KB, 100 KB and 1 MB on one core, next to the raw cost of the same keys' RSA and ECDSA
+ * operations: the ceiling the CPU allows. Run with `npm run bench:envelope`; BENCH_SECONDS sets the time per
+ * measurement (default 2).
+ */
+import { randomBytes, sign, verify } from 'node:crypto';
+import { cpus } from 'node:os';
+import { EnvelopeSigner } from '../../gateway/dsig/envelope-signer.js';
+import { EnvelopeVerifier } from '../../gateway/dsig/envelope-verifier.js';
+import { attachmentFromBytes, buildEnvelope } from '../../gateway/envelope/envelope-builder.js';
+import type { Envelope } from '../../gateway/envelope/envelope-model.js';
+import { envelopeSchema } from '../../gateway/envelope/envelope-schema.js';
+import { StaticTrustStore } from '../../gateway/trust/static-trust-store.js';
+import { createCa, issueCertificate } from '../../test/support/test-pki.js';
+
+const seconds = Number(process.env.BENCH_SECONDS ?? 2);
+
+function appealOfSize(targetBytes: number): string {
+  const base: Envelope = {
+    header: {
+      messageId: '3f1c2a9e-8b7d-4c55-9e01-2b6f0d4a7c11',
+      type: 'appeal',
+      createdAt: '2026-11-25T09:30:00+02:00',
+      sender: '00015622',
+      recipient: '37471933',
+      tracking: 'CC-2026-000123',
+      schemaVersion: '1.0',
+    },
+    body: {
+      type: 'appeal',
+      appeal: {
+        kind: 'citizen-appeal',
+        channel: 'hotline',
+        receivedAt: '2026-11-25T09:12:00+02:00',
+        urgency: 'normal',
+        restrictedAccess: false,
+        applicant: {
+          fullName: 'Шевченко Олена Петрівна',
+          contacts: { phones: ['+380441234567'], emails: ['olena@example.com'] },
+          address: 'м. Київ, вул. Хрещатик, 1',
+          consent: { disclosure: true, personalData: true },
+        },
+        category: 'ROADS.REPAIR',
+        subject: 'Ремонт дорожнього покриття',
+        text: 'x',
+        routing: { target: '37471933', basis: 'Компетенція щодо автомобільних доріг' },
+        deadline: '2026-12-25',
+      },
+    },
+  };
+  const text = 'Прошу відремонтувати вибоїни на дорозі біля будинку. ';
+  const skeleton = Buffer.byteLength(buildEnvelope(base));
+  if (base.body.type !== 'appeal') throw new Error('unreachable');
+  if (targetBytes <= 8192) {
+    const need = Math.max(1, targetBytes - skeleton - 1800); // leave room for the signature
+    base.body.appeal.text = text.repeat(Math.ceil(need / Buffer.byteLength(text))).slice(0, Math.floor(need / 2));
+  } else {
+    base.body.appeal.text = text;
+    const attachmentBytes = Math.floor(((targetBytes - skeleton - 2000) * 3) / 4);
+    base.body.appeal.attachments = [attachmentFromBytes('photo.jpg', 'image/jpeg', randomBytes(attachmentBytes))];
+  }
+  return buildEnvelope(base);
+}
+
+async function measure(run: () => unknown): Promise<number> {
+  // Warm up so the JIT has compiled the path, then count operations in a fixed time window.
+  for (let i = 0; i < 20; i++) await run();
+  let count = 0;
+  const start = process.hrtime.bigint();
+  const budget = BigInt(Math.round(seconds * 1e9));
+  let elapsed = 0n;
+  do {
+    for (let i = 0; i < 10; i++) await run();
+    count += 10;
+    elapsed = process.hrtime.bigint() - start;
+  } while (elapsed < budget);
+  return (count * 1e9) / Number(elapsed);
+}
+
+const fmt = (value: number): string => (value >= 100 ? Math.round(value).toLocaleString('en-US') : value.toFixed(1));
+
+const ca = await createCa('Bench CA');
+const rsa = await issueCertificate(ca, 'Bench RSA signer', { kind: 'rsa' });
+const ec = await issueCertificate(ca, 'Bench EC signer', { kind: 'ec' });
+const trustStore = new StaticTrustStore({ anchors: [ca.certificate], acceptChainedKeyInfo: true });
+const verifier = new EnvelopeVerifier({ trustStore, schema: envelopeSchema() });
+const signers = {
+  RSA: new EnvelopeSigner({ privateKey: rsa.privateKey, certificate: rsa.certificate }),
+  ECDSA: new EnvelopeSigner({ privateKey: ec.privateKey, certificate: ec.certificate }),
+};
+
+console.log(`Vkhid envelope benchmark: node ${process.version}, ${cpus()[0]?.model ?? 'cpu'}, one core, ${seconds}s per figure`);
+console.log('');
+
+const results: Record<string, number> = {};
+for (const [label, size] of [['4KB', 4 * 1024], ['100KB', 100 * 1024], ['1MB', 1024 * 1024]] as const) {
+  const unsigned = appealOfSize(size);
+  const schema = envelopeSchema();
+  const canonicalBytes = Buffer.from(unsigned.replace(/^<\?xml[^?]*\?>/, ''));
+  for (const [algorithm, signer] of Object.entries(signers)) {
+    const signed = Buffer.from(signer.sign(unsigned));
+    await verifier.verify(signed); // fail fast if the setup is wrong
+    results[`sign/s ${label} ${algorithm}`] = await measure(() => signer.sign(unsigned));
+    results[`verify/s ${label} ${algorithm}`] = await measure(() => verifier.verify(signed));
+    if (algorithm === 'RSA') {
+      console.log(`${label}: envelope ${fmt(signed.length / 1024)} KB signed`);
+      results[`validate/s ${label}`] = await measure(() => schema.validate(canonicalBytes));
+    }
+  }
+  for (const key of Object.keys(results).filter((name) => name.includes(` ${label}`))) {
+    console.log(`  ${key.padEnd(22)} ${fmt(results[key]!).padStart(9)}`);
+  }
+}
+
+// The raw cryptography of one envelope: a SignedInfo is about 900 bytes.
+const signedInfo = randomBytes(900);
+const rawRsaSig = sign('sha256', signedInfo, rsa.privateKey);
+const ecOptions = { key: ec.privateKey, dsaEncoding: 'ieee-p1363' as const };
+const rawEcSig = sign('sha256', signedInfo, ecOptions);
+const raw = {
+  'RSA sign': await measure(() => sign('sha256', signedInfo, rsa.privateKey)),
+  'RSA verify': await measure(() => verify('sha256', signedInfo, rsa.certificate.publicKey, rawRsaSig)),
+  'ECDSA sign': await measure(() => sign('sha256', signedInfo, ecOptions)),
+  'ECDSA verify': await measure(() =>
+    verify('sha256', signedInfo, { key: ec.certificate.publicKey, dsaEncoding: 'ieee-p1363' }, rawEcSig),
+  ),
+};
+console.log('');
+console.log('raw cryptography (cached KeyObjects, 900-byte input):');
+for (const [name, value] of Object.entries(raw)) console.log(`  ${name.padEnd(22)} ${fmt(value).padStart(9)}/s`);
+console.log('');
+console.log('4 KB envelope as a share of the raw cryptography:');
+console.log(`  sign RSA     ${((results['sign/s 4KB RSA']! / raw['RSA sign']) * 100).toFixed(0)}%`);
+console.log(`  verify RSA   ${((results['verify/s 4KB RSA']! / raw['RSA verify']) * 100).toFixed(0)}%`);
+console.log(`  sign ECDSA   ${((results['sign/s 4KB ECDSA']! / raw['ECDSA sign']) * 100).toFixed(0)}%`);
+console.log(`  verify ECDSA ${((results['verify/s 4KB ECDSA']! / raw['ECDSA verify']) * 100).toFixed(0)}%`);
+console.log('');
+console.log(`verify/s 4KB ECDSA: ${Math.round(results['verify/s 4KB ECDSA']!)}`);
+console.log(`sign/s 4KB ECDSA: ${Math.round(results['sign/s 4KB ECDSA']!)}`);
+console.log(`verify/s 4KB RSA: ${Math.round(results['verify/s 4KB RSA']!)}`);
+console.log(`sign/s 4KB RSA: ${Math.round(results['sign/s 4KB RSA']!)}`);
