@@ -4,6 +4,7 @@ import { defaultIntakeLimits, intakeXml, parseXml, type IntakeLimits } from '../
 import {
   canonicalize,
   checkKeyFits,
+  checkProfileMarkup,
   cryptoKeyOptions,
   defaultSignatureAlgorithm,
   DSIG_NAMESPACE,
@@ -52,7 +53,9 @@ export class EnvelopeSigner {
   /** Signs `xml` (text or bytes in any encoding intake accepts) and returns the signed document as text. */
   sign(xml: string | Uint8Array): string {
     const bytes = typeof xml === 'string' ? Buffer.from(xml, 'utf8') : xml;
-    const { text, encoding } = intakeXml(bytes, this.limits);
+    const { text, encoding, scan } = intakeXml(bytes, this.limits);
+    // What the verifier would refuse is never signed.
+    checkProfileMarkup(scan);
     const document = parseXml(text);
     const root = document.documentElement;
     for (let child = root.firstChild; child !== null; child = child.nextSibling) {

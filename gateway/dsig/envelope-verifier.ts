@@ -7,6 +7,7 @@ import type { XsdSchema } from '../xml/xsd-schema.js';
 import {
   canonicalize,
   checkKeyFits,
+  checkProfileMarkup,
   digestAlgorithm,
   DSIG_NAMESPACE,
   ENVELOPED_SIGNATURE,
@@ -77,9 +78,7 @@ export class EnvelopeVerifier {
 
   async verify(bytes: Uint8Array): Promise<VerifiedEnvelope> {
     const { text, scan } = intakeXml(bytes, this.limits);
-    // Comments are dropped by c14n, so a comment inside a signed value would let a reader that sees the
-    // received document read something other than what was signed (the SAML comment attack). Refuse them.
-    if (scan.markupInsideRoot) throw new VkhidError('ENVELOPE_COMMENT_FORBIDDEN');
+    checkProfileMarkup(scan);
     const document = parseXml(text);
     const root = document.documentElement;
     if (root.namespaceURI !== ENVELOPE_NAMESPACE || root.localName !== 'Envelope') {

@@ -1,6 +1,7 @@
 import type { KeyObject } from 'node:crypto';
 import { ExclusiveCanonicalization } from 'xml-crypto';
 import { VkhidError } from '../errors/vkhid-error.js';
+import type { XmlScan } from '../xml/xml-intake.js';
 
 /**
  * The XML-signature profile of Vkhid: what a signature on a canonical envelope may look like. Everything
@@ -94,4 +95,15 @@ export function canonicalize(element: Element, envelopedSignature?: Element): st
   } finally {
     parent?.insertBefore(envelopedSignature, next);
   }
+}
+
+/**
+ * Markup whose meaning differs between implementations is refused on both sides of a signature:
+ * - comments inside the root: c14n drops them, so `<Sender>1234<!---->5678</Sender>` is signed as 12345678
+ *   while a reader of the received DOM may see 1234 (the SAML comment attack);
+ * - processing instructions: outside the root they are part of what URI="" covers for xmlsec1 but not for a
+ *   root-only digest; inside it, xml-crypto canonicalizes them as text. Envelopes never need them.
+ */
+export function checkProfileMarkup(scan: XmlScan): void {
+  if (scan.commentInsideRoot || scan.processingInstructions > 0) throw new VkhidError('ENVELOPE_MARKUP_FORBIDDEN');
 }

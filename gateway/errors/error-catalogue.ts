@@ -35,9 +35,9 @@ export const errorCatalogue = {
   },
   ENVELOPE_SCHEMA_INVALID: { status: 422, message: 'The envelope does not match the schema: %s' },
   ENVELOPE_TYPE_MISMATCH: { status: 422, message: 'The header says type %s but the body holds %s' },
-  ENVELOPE_COMMENT_FORBIDDEN: {
+  ENVELOPE_MARKUP_FORBIDDEN: {
     status: 400,
-    message: 'Comments and processing instructions are not allowed inside the envelope',
+    message: 'Comments inside the envelope and processing instructions anywhere in the document are not allowed',
   },
   ENVELOPE_INVALID_MODEL: { status: 422, message: 'The envelope model is invalid: %s' },
 

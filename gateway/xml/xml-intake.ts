@@ -29,8 +29,10 @@ export const defaultIntakeLimits: IntakeLimits = Object.freeze({
 export interface XmlScan {
   readonly elements: number;
   readonly maxDepth: number;
-  /** A comment or processing instruction was found inside the root element. */
-  readonly markupInsideRoot: boolean;
+  /** A comment was found inside the root element. */
+  readonly commentInsideRoot: boolean;
+  /** Processing instructions anywhere in the document (the XML declaration is not one). */
+  readonly processingInstructions: number;
 }
 
 export interface IntakeResult {
@@ -149,13 +151,14 @@ export function scanXml(text: string, limits: IntakeLimits = defaultIntakeLimits
   let depth = 0;
   let deepest = 0;
   let elements = 0;
-  let markupInsideRoot = false;
+  let commentInsideRoot = false;
+  let processingInstructions = 0;
   let position = text.indexOf('<');
   while (position >= 0) {
     const next = text.charCodeAt(position + 1);
     if (next === BANG) {
       if (text.startsWith('<!--', position)) {
-        if (depth > 0) markupInsideRoot = true;
+        if (depth > 0) commentInsideRoot = true;
         position = skipPast(text, '-->', position + 4);
       } else if (text.startsWith('<![CDATA[', position)) {
         position = skipPast(text, ']]>', position + 9);
@@ -164,7 +167,7 @@ export function scanXml(text: string, limits: IntakeLimits = defaultIntakeLimits
         throw new VkhidError('INTAKE_DTD_FORBIDDEN');
       }
     } else if (next === QUESTION) {
-      if (depth > 0) markupInsideRoot = true;
+      if (!(position === 0 && /^<\?xml[\s?]/.test(text.slice(0, 6)))) processingInstructions++;
       position = skipPast(text, '?>', position + 2);
     } else if (next === SLASH) {
       depth--;
@@ -206,7 +209,7 @@ export function scanXml(text: string, limits: IntakeLimits = defaultIntakeLimits
     }
     position = position < 0 ? -1 : text.indexOf('<', position);
   }
-  return { elements, maxDepth: deepest, markupInsideRoot };
+  return { elements, maxDepth: deepest, commentInsideRoot, processingInstructions };
 }
 
 function skipPast(text: string, terminator: string, from: number): number {

@@ -117,12 +117,28 @@ describe('EnvelopeVerifier: the signature profile and hardened intake', function
       await verifier().verify(bytes(signed));
       const commented = signed.replace(/<Sender>(\d{4})(\d{4})<\/Sender>/, '<Sender>$1<!---->$2</Sender>');
       assert.notEqual(commented, signed);
-      await rejects(verifier().verify(bytes(commented)), 'ENVELOPE_COMMENT_FORBIDDEN');
+      await rejects(verifier().verify(bytes(commented)), 'ENVELOPE_MARKUP_FORBIDDEN');
     });
 
     it('refuses a processing instruction inside the envelope', async () => {
       const signed = signWith(rsaSigner);
-      await rejects(verifier().verify(bytes(signed.replace('<Body>', '<Body><?evil x?>'))), 'ENVELOPE_COMMENT_FORBIDDEN');
+      await rejects(verifier().verify(bytes(signed.replace('<Body>', '<Body><?evil x?>'))), 'ENVELOPE_MARKUP_FORBIDDEN');
+    });
+
+    it('refuses a processing instruction added before the root after signing', async () => {
+      const signed = signWith(rsaSigner);
+      const added = signed.replace('<Envelope', '<?xml-stylesheet type="text/xsl" href="x.xsl"?>\n<Envelope');
+      await rejects(verifier().verify(bytes(added)), 'ENVELOPE_MARKUP_FORBIDDEN');
+    });
+
+    it('refuses to sign what the verifier would refuse (a comment or a processing instruction)', () => {
+      assert.throws(() => signWith(rsaSigner, unsigned.replace('<Body>', '<Body><!-- note -->')), { code: 'ENVELOPE_MARKUP_FORBIDDEN' });
+      assert.throws(() => signWith(rsaSigner, unsigned.replace('<Envelope', '<?pi x?><Envelope')), { code: 'ENVELOPE_MARKUP_FORBIDDEN' });
+    });
+
+    it('accepts comments outside the root, which no implementation signs', async () => {
+      const signed = signWith(rsaSigner, unsigned.replace('<Envelope', '<!-- exported by EDMS -->\n<Envelope'));
+      await verifier().verify(bytes(`${signed}\n<!-- trailing -->`));
     });
   });
 
