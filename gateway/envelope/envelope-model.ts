@@ -35,7 +35,12 @@ export const RECEIPT_OUTCOMES = ['delivered', 'accepted', 'registered', 'refused
 export type ReceiptOutcomeKind = (typeof RECEIPT_OUTCOMES)[number];
 
 /** The branches of the Status choice (UnderConsideration, DeadlineExtended, Redirected, Answered). */
-export const STATUS_OUTCOMES = ['under-consideration', 'deadline-extended', 'redirected', 'answered'] as const;
+export const STATUS_OUTCOMES = [
+  'under-consideration',
+  'deadline-extended',
+  'redirected',
+  'answered',
+] as const;
 export type StatusOutcomeKind = (typeof STATUS_OUTCOMES)[number];
 
 /** Schema limits the model cannot express as types, exported so producers can check early. */
@@ -227,14 +232,24 @@ function checkAttachments(attachments: readonly Attachment[] | undefined, field:
   }
 }
 
-/** Decodes once and compares: the decode dominates the cost, the hash runs over bytes already in memory. */
+/**
+ * Size and Sha256 are what the receiving system records and later proves it received; they are recomputed
+ * from the content rather than trusted, so a description that does not match the file is never signed or
+ * accepted.
+ */
 function checkAttachment(attachment: Attachment, field: string): void {
   if (!isStrictBase64(attachment.content)) {
-    throw invalidModel('the content is not base64 (RFC 4648 alphabet, padded, no whitespace)', `${field}.content`);
+    throw invalidModel(
+      'the content is not base64 (RFC 4648 alphabet, padded, no whitespace)',
+      `${field}.content`,
+    );
   }
   const bytes = Buffer.from(attachment.content, 'base64');
   if (attachment.size !== bytes.length) {
-    throw invalidModel(`the size is ${attachment.size} but the content holds ${bytes.length} bytes`, `${field}.size`);
+    throw invalidModel(
+      `the size is ${attachment.size} but the content holds ${bytes.length} bytes`,
+      `${field}.size`,
+    );
   }
   const sha256 = createHash('sha256').update(bytes).digest('hex');
   if (attachment.sha256 !== sha256) {
@@ -256,6 +271,7 @@ export function isStrictBase64(value: string): boolean {
   return pad === length - 1 || (pad === length - 2 && value.charCodeAt(length - 1) === 0x3d);
 }
 
+/** ENVELOPE_INVALID_MODEL about `field`, a model path such as `body.appeal.attachments[0].size`. */
 export function invalidModel(why: string, field: string): VkhidError {
   return new VkhidError('ENVELOPE_INVALID_MODEL', { args: [why], field });
 }

@@ -37,8 +37,7 @@ import {
  * - whitespace-only text between elements (pretty-printed envelopes from other tools) is ignored.
  */
 export function readEnvelope(xml: string): Envelope {
-  const document = parser.parse(xml) as XmlElement;
-  const root = document['Envelope'];
+  const root = parse(xml)['Envelope'];
   if (root === undefined || typeof root !== 'object' || Array.isArray(root)) {
     throw schemaInvalid('the root element is not Envelope', '/');
   }
@@ -57,29 +56,82 @@ interface XmlElement {
   [name: string]: XmlValue | undefined;
 }
 
-const REFERENCE = /&(?:#x([0-9A-Fa-f]+)|#([0-9]+)|(amp|lt|gt|quot|apos));/g;
-const PREDEFINED: Readonly<Record<string, string>> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
-
 /**
  * Resolves exactly what XML defines without a DTD: the five predefined entities and character references
  * (c14n writes a carriage return as &#xD;). The library's own decoder only resolves character references
  * together with the whole HTML entity set, which a well-formed envelope can never use.
  */
 const xmlEntityDecoder: EntityDecoderOptions = {
-  decode: (text) => (text.indexOf('&') === -1 ? text : text.replace(REFERENCE, resolveReference)),
+  decode: decodeReferences,
   reset: () => undefined,
   setXmlVersion: () => undefined,
   setExternalEntities: () => undefined,
   addInputEntities: () => undefined,
 };
 
-function resolveReference(reference: string, hex?: string, decimal?: string, name?: string): string {
-  if (hex !== undefined) return String.fromCodePoint(parseInt(hex, 16));
-  if (decimal !== undefined) return String.fromCodePoint(parseInt(decimal, 10));
-  return PREDEFINED[name ?? ''] ?? reference;
+/**
+ * An indexOf walk rather than a regex replace: a text full of escaped characters (every line end of a
+ * Windows-written text is a &#xD;) costs a regex callback per reference, ten times this loop. The input is
+ * well-formed, so every '&' starts a reference that ends at the next ';'.
+ */
+function decodeReferences(text: string): string {
+  let amp = text.indexOf('&');
+  if (amp === -1) return text;
+  let out = '';
+  let from = 0;
+  while (amp !== -1) {
+    const semicolon = text.indexOf(';', amp + 1);
+    if (semicolon === -1) break;
+    const character =
+      text.charCodeAt(amp + 1) === 0x23
+        ? characterReference(text, amp + 2, semicolon)
+        : predefinedEntity(text, amp + 1, semicolon);
+    if (character !== undefined) {
+      out += text.slice(from, amp) + character;
+      from = semicolon + 1;
+    }
+    amp = text.indexOf('&', semicolon + 1);
+  }
+  return out + text.slice(from);
+}
+
+/** `#x1F4A1` or `#128161`, given the range after the `#`. */
+function characterReference(text: string, start: number, end: number): string {
+  let codePoint = 0;
+  if (text.charCodeAt(start) === 0x78) {
+    for (let i = start + 1; i < end; i++) {
+      const unit = text.charCodeAt(i);
+      codePoint = codePoint * 16 + (unit <= 0x39 ? unit - 0x30 : (unit | 0x20) - 0x57);
+    }
+  } else {
+    for (let i = start; i < end; i++) codePoint = codePoint * 10 + text.charCodeAt(i) - 0x30;
+  }
+  return String.fromCodePoint(codePoint);
+}
+
+function predefinedEntity(text: string, start: number, end: number): string | undefined {
+  switch (end - start) {
+    case 2:
+      if (text.charCodeAt(start + 1) !== 0x74) return undefined;
+      return text.charCodeAt(start) === 0x6c ? '<' : text.charCodeAt(start) === 0x67 ? '>' : undefined;
+    case 3:
+      return text.startsWith('amp', start) ? '&' : undefined;
+    case 4:
+      return text.startsWith('quot', start) ? '"' : text.startsWith('apos', start) ? "'" : undefined;
+    default:
+      return undefined;
+  }
 }
 
 const REPEATED = new Set(['Phone', 'Email', 'Attachment']);
+
+/**
+ * The parser builds ordinary text one character at a time, about 50 ns a character: a 20 MB attachment would
+ * cost a second and a heap of garbage. Stop nodes are sliced out of the document in one piece
+ * instead, so the two elements that can be large (Text, up to 200,000 characters, and attachment Content,
+ * up to the intake limit) are read that way and their references decoded here (see rawText).
+ */
+const LARGE_TEXT_ELEMENTS = ['..Text', '..Content'];
 
 const parser = new XMLParser({
   ignoreAttributes: false,
@@ -95,9 +147,22 @@ const parser = new XMLParser({
   ignoreDeclaration: true,
   ignorePiTags: true,
   isArray: (name) => REPEATED.has(name),
+  stopNodes: LARGE_TEXT_ELEMENTS,
   // Callbacks get a matcher instead of a freshly built path string per tag.
   jPath: false,
 });
+
+function parse(xml: string): XmlElement {
+  try {
+    return parser.parse(xml) as XmlElement;
+  } catch (error) {
+    // The parser is lenient and rarely throws; when it does, the input never passed the XSD.
+    throw new VkhidError('INTAKE_MALFORMED', {
+      args: [error instanceof Error ? error.message : String(error)],
+      cause: error,
+    });
+  }
+}
 
 // ---------------------------------------------------------------- structure access
 
@@ -162,6 +227,22 @@ function texts(parent: XmlElement, name: string, parentPath: string): string[] {
   return value.map((item) => asText(item, path));
 }
 
+/**
+ * The value of a stop node (see LARGE_TEXT_ELEMENTS): the raw text between the tags, with line ends already
+ * normalised but references not yet decoded. Canonical XML has no CDATA sections or comments, so any markup
+ * here means the input was not canonical.
+ */
+function rawText(parent: XmlElement, name: string, parentPath: string): string {
+  const value = text(parent, name, parentPath);
+  if (value.indexOf('<') !== -1) {
+    throw schemaInvalid(
+      'markup inside a text value (the input is not canonical XML)',
+      `${parentPath}/${name}`,
+    );
+  }
+  return decodeReferences(value);
+}
+
 /** A value of an XSD type whose whitespace facet is `collapse` and whose lexical space has no inner spaces. */
 function collapsed(parent: XmlElement, name: string, parentPath: string): string {
   return text(parent, name, parentPath).trim();
@@ -182,7 +263,12 @@ function toBoolean(value: string, path: string): boolean {
   throw schemaInvalid(`${value} is not an xs:boolean`, path);
 }
 
-function oneOf<T extends string>(allowed: readonly T[], parent: XmlElement, name: string, parentPath: string): T {
+function oneOf<T extends string>(
+  allowed: readonly T[],
+  parent: XmlElement,
+  name: string,
+  parentPath: string,
+): T {
   const value = text(parent, name, parentPath);
   if ((allowed as readonly string[]).includes(value)) return value as T;
   throw schemaInvalid(`${value} is not one of ${allowed.join(', ')}`, `${parentPath}/${name}`);
@@ -257,7 +343,7 @@ function readAppeal(node: XmlElement, path: string): Appeal {
     applicant: readApplicant(element(node, 'Applicant', path), `${path}/Applicant`),
     category: text(node, 'Category', path),
     subject: text(node, 'Subject', path),
-    text: text(node, 'Text', path),
+    text: rawText(node, 'Text', path),
     routing: { target: text(routing, 'Target', routingPath), basis: text(routing, 'Basis', routingPath) },
     deadline: collapsed(node, 'Deadline', path),
   };
@@ -275,7 +361,10 @@ function readApplicant(node: XmlElement, path: string): Applicant {
   const consent = element(node, 'Consent', path);
   const applicant: Applicant = {
     fullName: text(node, 'FullName', path),
-    contacts: { phones: texts(contacts, 'Phone', contactsPath), emails: texts(contacts, 'Email', contactsPath) },
+    contacts: {
+      phones: texts(contacts, 'Phone', contactsPath),
+      emails: texts(contacts, 'Email', contactsPath),
+    },
     consent: {
       disclosure: boolean(consent, 'Disclosure', consentPath),
       personalData: boolean(consent, 'PersonalData', consentPath),
@@ -355,10 +444,11 @@ function readAnswer(node: XmlElement, path: string): Answer {
     answeredAt: collapsed(node, 'AnsweredAt', path),
     result: oneOf(ANSWER_RESULTS, node, 'Result', path),
     signatory: text(node, 'Signatory', path),
-    text: text(node, 'Text', path),
+    text: rawText(node, 'Text', path),
   };
   const registration = optionalElement(node, 'Registration', path);
-  if (registration !== undefined) answer.registration = readRegistration(registration, `${path}/Registration`);
+  if (registration !== undefined)
+    answer.registration = readRegistration(registration, `${path}/Registration`);
   const attachments = readAttachments(node, path);
   if (attachments !== undefined) answer.attachments = attachments;
   return answer;
@@ -384,7 +474,7 @@ function readAttachments(parent: XmlElement, parentPath: string): Attachment[] |
   if (list === undefined) return undefined;
   const path = `${parentPath}/Attachments/Attachment`;
   return elements(list, 'Attachment', `${parentPath}/Attachments`).map((node) => {
-    const content = collapsed(node, 'Content', path);
+    const content = rawText(node, 'Content', path).trim();
     return {
       fileName: text(node, 'FileName', path),
       mediaType: text(node, 'MediaType', path),
