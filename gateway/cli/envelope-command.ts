@@ -4,7 +4,7 @@ import { readEnvelope } from '../envelope/envelope-reader.js';
 import { envelopeSchema } from '../envelope/envelope-schema.js';
 import { EnvelopeSigner } from '../dsig/envelope-signer.js';
 import { EnvelopeVerifier } from '../dsig/envelope-verifier.js';
-import { canonicalize, DSIG_NAMESPACE } from '../dsig/xmldsig-profile.js';
+import { canonicalize, checkProfileMarkup, DSIG_NAMESPACE } from '../dsig/xmldsig-profile.js';
 import { VkhidError } from '../errors/vkhid-error.js';
 import { readCertificate, readCertificates, readFile, readPrivateKey } from '../pki/pem.js';
 import { StaticTrustStore } from '../trust/static-trust-store.js';
@@ -23,9 +23,7 @@ export function registerEnvelopeCommands(program: Command, io: CliIo): void {
     .argument('<file>')
     .action((file: string) => {
       try {
-        const bytes = readFile(file);
-        intakeXml(bytes);
-        envelopeSchema().validate(bytes);
+        checkEnvelopeDocument(readFile(file));
         printJson(io, { valid: true });
       } catch (error) {
         printRefusal(io, error);
@@ -53,7 +51,7 @@ export function registerEnvelopeCommands(program: Command, io: CliIo): void {
       });
       const bytes = readFile(file);
       // Sign only what is a valid envelope: a signature must never vouch for a document the hub would refuse.
-      envelopeSchema().validate(bytes);
+      checkEnvelopeDocument(bytes);
       const signed = signer.sign(bytes);
       if (options.out === undefined) io.stdout(signed);
       else writeFileSync(options.out, signed);
@@ -107,6 +105,16 @@ export function registerEnvelopeCommands(program: Command, io: CliIo): void {
       if (options.json === true) printJson(io, summary);
       else io.stdout(formatSummary(summary));
     });
+}
+
+/**
+ * What `validate` checks and `sign` requires: hardened intake first (so no parser sees a DTD or an oversized
+ * document), the profile's markup rule, then the schema.
+ */
+function checkEnvelopeDocument(bytes: Uint8Array): void {
+  const { scan } = intakeXml(bytes);
+  checkProfileMarkup(scan);
+  envelopeSchema().validate(bytes);
 }
 
 function printRefusal(io: CliIo, error: unknown): never {

@@ -89,11 +89,20 @@ function strictDecode(bytes: Buffer, label: string): string {
   } catch {
     throw new VkhidError('INTAKE_UNSUPPORTED_ENCODING', { args: [label] });
   }
+  let text: string;
   try {
-    return decoder.decode(bytes);
+    text = decoder.decode(bytes);
   } catch (error) {
     throw new VkhidError('INTAKE_BAD_ENCODING', { args: [label, 'a byte sequence is not valid'], cause: error });
   }
+  // The WHATWG tables map the bytes a legacy code page leaves undefined (0x98 in windows-1251) to C1 controls,
+  // where libxml2 (iconv) refuses them. No real text in a legacy encoding has C1 controls, so refuse them, and
+  // the verifier and the schema check keep agreeing on what a document says.
+  const c1 = /[\u0080-\u009f]/.exec(text);
+  if (c1 !== null && !label.startsWith('utf-')) {
+    throw new VkhidError('INTAKE_BAD_ENCODING', { args: [label, `byte for U+00${c1[0].charCodeAt(0).toString(16).toUpperCase()} is undefined in this encoding`] });
+  }
+  return text;
 }
 
 /** The `encoding` pseudo-attribute of the XML declaration, read as ASCII from the first bytes. */
@@ -115,21 +124,39 @@ function normaliseLabel(label: string): string {
 }
 
 function firstInvalidUtf8(bytes: Buffer): string {
-  // Only runs on the error path: find the offset for a useful message.
-  const decoder = new TextDecoder('utf-8', { fatal: true });
-  let low = 0;
-  let high = bytes.length;
-  while (high - low > 1) {
-    const mid = (low + high) >>> 1;
+  // Only runs on the error path. Binary-search the longest prefix a streaming decoder accepts (streaming, so a
+  // prefix ending inside a valid character is not mistaken for an invalid one); the bad sequence starts at the
+  // first byte that prefix had not yet turned into a complete character.
+  const refuses = (length: number): boolean => {
     try {
-      decoder.decode(bytes.subarray(0, mid), { stream: true });
-      decoder.decode();
-      low = mid;
+      new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(0, length), { stream: true });
+      return false;
     } catch {
-      high = mid;
+      return true;
+    }
+  };
+  let accepted = bytes.length;
+  if (refuses(bytes.length)) {
+    let low = 0;
+    let high = bytes.length;
+    while (high - low > 1) {
+      const mid = (low + high) >>> 1;
+      if (refuses(mid)) high = mid;
+      else low = mid;
+    }
+    accepted = low;
+  }
+  let start = accepted;
+  for (let back = 1; back <= 3 && accepted - back >= 0; back++) {
+    const byte = bytes[accepted - back]!;
+    if (byte < 0x80) break; // ASCII: the prefix ends on a character boundary
+    if (byte >= 0xc0) {
+      const length = byte >= 0xf0 ? 4 : byte >= 0xe0 ? 3 : 2;
+      if (back < length) start = accepted - back; // an incomplete character: the bad sequence starts here
+      break;
     }
   }
-  return `invalid byte sequence near offset ${low}`;
+  return `invalid byte sequence at offset ${start}`;
 }
 
 // Character codes the scanner looks at.
@@ -154,6 +181,7 @@ export function scanXml(text: string, limits: IntakeLimits = defaultIntakeLimits
   let commentInsideRoot = false;
   let processingInstructions = 0;
   let position = text.indexOf('<');
+  if (hasNonWhitespace(text, 0, position < 0 ? text.length : position)) malformedOutsideRoot('text');
   while (position >= 0) {
     const next = text.charCodeAt(position + 1);
     if (next === BANG) {
@@ -173,6 +201,7 @@ export function scanXml(text: string, limits: IntakeLimits = defaultIntakeLimits
       depth--;
       position = skipPast(text, '>', position + 2);
     } else {
+      if (depth === 0 && elements > 0) malformedOutsideRoot('a second root element');
       elements++;
       if (elements > limits.maxElements) {
         throw new VkhidError('INTAKE_TOO_MANY_ELEMENTS', { args: [limits.maxElements] });
@@ -207,9 +236,26 @@ export function scanXml(text: string, limits: IntakeLimits = defaultIntakeLimits
       }
       position = index + 1;
     }
-    position = position < 0 ? -1 : text.indexOf('<', position);
+    if (position < 0) break;
+    const nextTag = text.indexOf('<', position);
+    // Text outside the root is not XML; xmldom would drop it silently, so the scan refuses it.
+    if (depth <= 0 && hasNonWhitespace(text, position, nextTag < 0 ? text.length : nextTag)) malformedOutsideRoot('text');
+    position = nextTag;
   }
+  if (elements > 0 && depth > 0) malformedOutsideRoot('an unclosed root element');
   return { elements, maxDepth: deepest, commentInsideRoot, processingInstructions };
+}
+
+function hasNonWhitespace(text: string, from: number, to: number): boolean {
+  for (let index = from; index < to; index++) {
+    const code = text.charCodeAt(index);
+    if (code !== 0x20 && code !== 0x0a && code !== 0x0d && code !== 0x09) return true;
+  }
+  return false;
+}
+
+function malformedOutsideRoot(what: string): never {
+  throw new VkhidError('INTAKE_MALFORMED', { args: [`${what} outside the root element`] });
 }
 
 function skipPast(text: string, terminator: string, from: number): number {
@@ -219,29 +265,55 @@ function skipPast(text: string, terminator: string, from: number): number {
 
 /**
  * xmldom reports many well-formedness problems as warnings and carries on; for untrusted input every one of
- * them is a refusal, so the document a signature is checked on is the document the sender wrote.
+ * them is a refusal, so the document a signature is checked on is the document the sender wrote. The first
+ * problem is kept: xmldom catches what a handler throws and reports it again, wrapped, through the handler.
  */
-const strictErrorHandler = {
-  warning: (message: string): never => fail(message),
-  error: (message: string): never => fail(message),
-  fatalError: (message: string): never => fail(message),
-};
-
-function fail(message: string): never {
-  throw new VkhidError('INTAKE_MALFORMED', { args: [message.replace(/^\[xmldom [a-z]+\]\s*/i, '').split('\n')[0] ?? message] });
+function strictErrorHandler(): { handler: Record<'warning' | 'error' | 'fatalError', (message: string) => never>; first: () => VkhidError | undefined } {
+  let first: VkhidError | undefined;
+  const fail = (message: string): never => {
+    first ??= new VkhidError('INTAKE_MALFORMED', { args: [message.replace(/^\[xmldom [a-z]+\]\s*/i, '').split('\n')[0] ?? message] });
+    throw first;
+  };
+  return { handler: { warning: fail, error: fail, fatalError: fail }, first: () => first };
 }
 
 /** Parses intake-checked text into a DOM, refusing anything xmldom would have to repair. */
 export function parseXml(text: string): Document {
+  const { handler, first } = strictErrorHandler();
   let document: Document;
   try {
     // No locator: position tracking costs 10% of parse time and messages name the problem anyway.
-    document = new DOMParser({ errorHandler: strictErrorHandler }).parseFromString(text, 'text/xml');
+    document = new DOMParser({ errorHandler: handler }).parseFromString(text, 'text/xml');
   } catch (error) {
-    if (error instanceof VkhidError) throw error;
-    throw new VkhidError('INTAKE_MALFORMED', { args: [error instanceof Error ? error.message : String(error)], cause: error });
+    throw first() ?? new VkhidError('INTAKE_MALFORMED', { args: [error instanceof Error ? error.message : String(error)], cause: error });
   }
   if (document.doctype !== null && document.doctype !== undefined) throw new VkhidError('INTAKE_DTD_FORBIDDEN');
   if (document.documentElement === null) throw new VkhidError('INTAKE_MALFORMED', { args: ['no root element'] });
+  checkNamespacesBound(document.documentElement);
   return document;
+}
+
+/**
+ * xmldom 0.8 accepts a prefix nobody declared (`<p:b/>`) and leaves its namespace empty; such a document is
+ * not namespace-well-formed, and libxml2 (which checks the signed content) would read it differently.
+ */
+function checkNamespacesBound(root: Element): void {
+  const stack: Element[] = [root];
+  while (stack.length > 0) {
+    const element = stack.pop()!;
+    if (element.prefix !== null && element.prefix !== '' && !element.namespaceURI) {
+      throw new VkhidError('INTAKE_MALFORMED', { args: [`the prefix of ${element.tagName} is not declared`] });
+    }
+    const attributes = element.attributes;
+    for (let index = 0; index < attributes.length; index++) {
+      const attribute = attributes.item(index)!;
+      const prefix = attribute.prefix;
+      if (prefix !== null && prefix !== '' && prefix !== 'xmlns' && !attribute.namespaceURI) {
+        throw new VkhidError('INTAKE_MALFORMED', { args: [`the prefix of attribute ${attribute.name} is not declared`] });
+      }
+    }
+    for (let child = element.firstChild; child !== null; child = child.nextSibling) {
+      if (child.nodeType === 1) stack.push(child as Element);
+    }
+  }
 }

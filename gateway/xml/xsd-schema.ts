@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
-import { ParseOption, XmlDocument, XmlValidateError, XsdValidator, XmlParseError } from 'libxml2-wasm';
+import { ParseOption, XmlDocument, XmlError, XmlParseError, XmlValidateError, XsdValidator } from 'libxml2-wasm';
 import type { ErrorCode } from '../errors/error-catalogue.js';
 import { VkhidError } from '../errors/vkhid-error.js';
 
@@ -51,8 +51,10 @@ export class XsdSchema {
     try {
       this.validator.validate(doc);
     } catch (error) {
-      if (error instanceof XmlValidateError) {
-        const first = error.details[0];
+      // libxml2 reports a document it cannot validate at all (an internal error) as a plain XmlError: that is
+      // still a refusal of this document, never a crash of the caller.
+      if (error instanceof XmlValidateError || error instanceof XmlError) {
+        const first = error instanceof XmlValidateError ? error.details[0] : undefined;
         throw new VkhidError(this.invalidCode, {
           args: [describe(error)],
           ...(first?.xpath === undefined ? {} : { field: first.xpath }),
