@@ -71,12 +71,68 @@ export const errorCatalogue = {
   CERT_USAGE: { status: 403, message: 'The certificate %s may not be used for %s' },
   KEY_INVALID: { status: 400, message: 'The private key cannot be used: %s' },
 
+  // --- Registry: participants, memoranda, certificates bound to them ---
+  PARTICIPANT_CODE_INVALID: { status: 400, message: '%s is not a valid ЄДРПОУ code (8 digits with a check digit)' },
+  PARTICIPANT_INVALID: { status: 400, message: 'Invalid participant: %s' },
+  PARTICIPANT_EXISTS: { status: 409, message: 'Participant %s is already registered' },
+  PARTICIPANT_NOT_FOUND: { status: 404, message: 'Participant %s is not registered' },
+  PARTICIPANT_STATUS_TRANSITION: { status: 409, message: 'Participant %s cannot go from %s to %s' },
+  PARTICIPANT_NOT_ACTIVE: { status: 403, message: 'Participant %s is %s and may not exchange messages' },
+  MEMORANDUM_INVALID: { status: 400, message: 'Invalid memorandum: %s' },
+  MEMORANDUM_DATES: { status: 400, message: 'Memorandum dates are out of order: %s' },
+  MEMORANDUM_OVERLAP: { status: 409, message: 'Memorandum %s overlaps memorandum %s of the same participant' },
+  MEMORANDUM_NOT_FOUND: { status: 404, message: 'Memorandum %s is not registered' },
+  MEMORANDUM_STATUS_TRANSITION: { status: 409, message: 'Memorandum %s cannot go from %s to %s' },
+  MEMORANDUM_NOT_IN_FORCE: {
+    status: 403,
+    message: 'No memorandum of participant %s covering %s is in force on %s',
+  },
+  CERT_NOT_FOUND: { status: 404, message: 'Certificate %s is not registered' },
+  CERT_EXISTS: { status: 409, message: 'Certificate %s is already registered' },
+  CERT_PARTICIPANT_MISMATCH: { status: 403, message: 'Certificate %s is bound to %s, not to %s' },
+  CERT_REVOKED: { status: 403, message: 'Certificate %s was revoked at %s (%s)' },
+  HUB_NOT_INITIALISED: { status: 409, message: 'The hub is not initialised in %s: run `vkhid init`' },
+  HUB_ALREADY_INITIALISED: { status: 409, message: 'The hub in %s is already initialised' },
+
+  // --- Administration ---
+  ADMIN_UNAUTHENTICATED: { status: 401, message: 'A valid administrator token is required' },
+  ADMIN_FORBIDDEN: { status: 403, message: 'Role %s may not %s' },
+
+  // --- PKI: the hub CA issuing certificates, PKCS#12 files and CRLs ---
+  PKI_CSR_INVALID: { status: 400, message: 'The certificate signing request cannot be used: %s' },
+  PKI_WEAK_KEY: { status: 422, message: 'The key is not accepted: %s' },
+  PKI_WEAK_PASSWORD: { status: 422, message: 'The PKCS#12 password is not accepted: %s' },
+  PKI_REVOCATION_REASON: { status: 400, message: 'Unknown revocation reason %s; expected one of %s' },
+  PKI_REQUEST_INVALID: { status: 400, message: 'The PKI request is invalid: %s' },
+
   // --- Command line ---
   CLI_USAGE: { status: 400, message: '%s' },
   CLI_FILE_UNREADABLE: { status: 400, message: 'Cannot read %s: %s' },
 
+  // --- Store: the storage boundary (gateway/store/) ---
+  STORE_UNAVAILABLE: { status: 503, message: 'The store is unavailable; try again later' },
+  STORE_CONFLICT: { status: 409, message: 'A record with the same key is already stored' },
+  STORE_CLOSED: { status: 503, message: 'The store is closed' },
+  STORE_NESTED_TRANSACTION: {
+    status: 500,
+    message: 'A store operation was started inside another operation on the same store',
+  },
+  STORE_HANDLE_EXPIRED: { status: 500, message: 'A store handle was used after its operation ended' },
+  STORE_INVALID_STATEMENT: { status: 500, message: 'The statement breaks the store rules: %s' },
+  STORE_SCHEMA_TOO_NEW: {
+    status: 500,
+    message: 'The database schema is at version %s but this code knows versions up to %s',
+  },
+  STORE_SCHEMA_DIVERGED: {
+    status: 500,
+    message: 'Migration %s is recorded in the database as "%s" but this code names it "%s"',
+  },
+
   // --- Anything unexpected: a bug, never the caller's fault ---
   INTERNAL: { status: 500, message: 'Internal error' },
+
+  // --- HTTP: requests to the hub's JSON APIs (admin API) ---
+  REQUEST_INVALID_JSON: { status: 400, message: 'The request is not the JSON this operation takes: %s' },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof errorCatalogue;
