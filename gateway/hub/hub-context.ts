@@ -1,0 +1,64 @@
+import { X509Certificate } from 'node:crypto';
+import { loadHubConfig, type HubConfig } from '../config/hub-config.js';
+import { Registry } from '../registry/registry.js';
+import { registryMigrations } from '../registry/registry-migrations.js';
+import { RegistryTrustStore } from '../registry/registry-trust-store.js';
+import { SqliteDialect } from '../store/sqlite-dialect.js';
+import { Store } from '../store/store.js';
+import type { CertificateRecord, CertificateRole } from '../registry/registry-model.js';
+import { HubHome } from './hub-home.js';
+
+/** Everything a command or the server needs: configuration, the store, the registry, the hub's files. */
+export interface HubContext {
+  readonly config: HubConfig;
+  readonly home: HubHome;
+  readonly store: Store;
+  readonly registry: Registry;
+  readonly trustStore: RegistryTrustStore;
+  close(): Promise<void>;
+}
+
+export interface OpenHubOptions {
+  readonly dataDir?: string;
+  readonly now?: () => Date;
+}
+
+/** Opens the store in the data directory (migrating it) and wires the registry on top. */
+export async function openHub(options: OpenHubOptions = {}): Promise<HubContext> {
+  const config = loadHubConfig(options.dataDir === undefined ? {} : { dataDir: options.dataDir });
+  const store = await Store.open(new SqliteDialect({ dataDirectory: config.dataDir }), { migrations: registryMigrations });
+  const registry = new Registry(store, options.now);
+  return {
+    config,
+    home: new HubHome(config.dataDir),
+    store,
+    registry,
+    trustStore: new RegistryTrustStore(registry),
+    close: () => store.close(),
+  };
+}
+
+/** The registry record of a certificate (fingerprint, serial, names and validity read from the certificate itself). */
+export function certificateRecord(
+  pem: string,
+  fields: { role: CertificateRole; participantCode: string | null; issuedByHub: boolean; createdAt: string },
+): CertificateRecord {
+  const certificate = new X509Certificate(pem);
+  return {
+    fingerprint: certificate.fingerprint256,
+    serialNumber: certificate.serialNumber.toUpperCase(),
+    issuer: certificate.issuer.replace(/\n/g, ', '),
+    subject: certificate.subject.replace(/\n/g, ', '),
+    participantCode: fields.participantCode,
+    role: fields.role,
+    pem: certificate.toString(),
+    notBefore: new Date(certificate.validFrom).toISOString(),
+    notAfter: new Date(certificate.validTo).toISOString(),
+    status: 'active',
+    overlapUntil: null,
+    revokedAt: null,
+    revocationReason: null,
+    issuedByHub: fields.issuedByHub,
+    createdAt: fields.createdAt,
+  };
+}
