@@ -3,10 +3,14 @@ import type { Command } from 'commander';
 import { readEnvelope } from '../envelope/envelope-reader.js';
 import { envelopeSchema } from '../envelope/envelope-schema.js';
 import { EnvelopeSigner } from '../dsig/envelope-signer.js';
-import { EnvelopeVerifier } from '../dsig/envelope-verifier.js';
+import { EnvelopeVerifier, type VerifiedEnvelope } from '../dsig/envelope-verifier.js';
 import { canonicalize, checkProfileMarkup, DSIG_NAMESPACE } from '../dsig/xmldsig-profile.js';
+import { loadHubConfig } from '../config/hub-config.js';
 import { VkhidError } from '../errors/vkhid-error.js';
+import { openHub } from '../hub/hub-context.js';
+import { HubHome } from '../hub/hub-home.js';
 import { readCertificate, readCertificates, readFile, readPrivateKey } from '../pki/pem.js';
+import { scopeOfAppealKind } from '../registry/registry-model.js';
 import { StaticTrustStore } from '../trust/static-trust-store.js';
 import { intakeXml, parseXml } from '../xml/xml-intake.js';
 import { CliExit, ExitCode, printJson, type CliIo } from './cli-io.js';
@@ -59,14 +63,21 @@ export function registerEnvelopeCommands(program: Command, io: CliIo): void {
 
   envelope
     .command('verify')
-    .description('verify the signature of FILE; prints one JSON object and exits 0 only when valid')
+    .description(
+      'verify FILE; prints one JSON object and exits 0 only when valid. Without --ca the hub in the data directory ' +
+        'decides: the sender\'s registered certificates, then both participants and their memoranda',
+    )
     .argument('<file>')
-    .option('--ca <ca.pem>', 'a trust anchor (repeatable)', collect, [])
-    .option('--cert <signer.pem>', 'pin the signer certificate instead of trusting any KeyInfo certificate under --ca')
-    .action(async (file: string, options: { ca: string[]; cert?: string }) => {
+    .option('--ca <ca.pem>', 'a trust anchor (repeatable): verify against these instead of the hub\'s registry', collect, [])
+    .option('--cert <signer.pem>', 'with --ca: pin the signer certificate instead of trusting any KeyInfo certificate under --ca')
+    .option('--data <dir>', 'without --ca: the hub\'s data directory (default: VKHID_DATA, else ./data)')
+    .action(async (file: string, options: { ca: string[]; cert?: string; data?: string }) => {
       if (options.ca.length === 0) {
-        throw new VkhidError('CLI_USAGE', { args: ['--ca is required until the participant registry is set up'] });
+        if (options.cert !== undefined) throw new VkhidError('CLI_USAGE', { args: ['--cert goes with --ca'] });
+        await verifyWithHub(io, file, options.data);
+        return;
       }
+      if (options.data !== undefined) throw new VkhidError('CLI_USAGE', { args: ['--data goes without --ca: give one or the other'] });
       const anchors = options.ca.flatMap((path) => readCertificates(path));
       const trustStore = new StaticTrustStore({
         anchors,
@@ -76,16 +87,7 @@ export function registerEnvelopeCommands(program: Command, io: CliIo): void {
       });
       const verifier = new EnvelopeVerifier({ trustStore, schema: envelopeSchema() });
       try {
-        const verified = await verifier.verify(readFile(file));
-        printJson(io, {
-          valid: true,
-          messageId: verified.messageId,
-          type: verified.type,
-          sender: verified.sender,
-          recipient: verified.recipient,
-          signer: verified.signer.certificate.subject.replace(/\n/g, ', '),
-          sha256: verified.receivedSha256,
-        });
+        printJson(io, validResult(await verifier.verify(readFile(file))));
       } catch (error) {
         printRefusal(io, error);
       }
@@ -105,6 +107,56 @@ export function registerEnvelopeCommands(program: Command, io: CliIo): void {
       if (options.json === true) printJson(io, summary);
       else io.stdout(formatSummary(summary));
     });
+}
+
+/**
+ * `verify` without `--ca`: the decision is the registry's, as the hub makes it on intake. The signature must
+ * verify with a certificate bound to the sender (active, or superseded inside its overlap; not revoked) that
+ * chains to the hub CA or an imported anchor; then both participants must be active with a memorandum in
+ * force today covering the appeal's kind (and channel). A refusal by the registry is recorded as the hub
+ * records it.
+ */
+async function verifyWithHub(io: CliIo, file: string, dataDir: string | undefined): Promise<void> {
+  const config = loadHubConfig(dataDir === undefined ? {} : { dataDir });
+  // Without a hub there is nothing to decide with: a usage error, and no database is created as a side effect.
+  if (!new HubHome(config.dataDir).initialised) {
+    throw new VkhidError('CLI_USAGE', {
+      args: [`--ca is required: no hub is initialised in ${config.dataDir} (give --data DIR, or run \`vkhid init\`)`],
+    });
+  }
+  const hub = await openHub({ dataDir: config.dataDir });
+  try {
+    const verifier = new EnvelopeVerifier({ trustStore: hub.trustStore, schema: envelopeSchema() });
+    const verified = await verifier.verify(readFile(file));
+    const { body } = readEnvelope(verified.signedXml);
+    const appeal = body.type === 'appeal' ? body.appeal : undefined;
+    await hub.registry.authorizeExchange({
+      sender: verified.sender,
+      recipient: verified.recipient,
+      scope: appeal === undefined ? null : scopeOfAppealKind(appeal.kind),
+      channel: appeal?.channel ?? null,
+      at: new Date(),
+      messageId: verified.messageId,
+      messageType: verified.type,
+    });
+    printJson(io, validResult(verified));
+  } catch (error) {
+    printRefusal(io, error);
+  } finally {
+    await hub.close();
+  }
+}
+
+function validResult(verified: VerifiedEnvelope): Record<string, unknown> {
+  return {
+    valid: true,
+    messageId: verified.messageId,
+    type: verified.type,
+    sender: verified.sender,
+    recipient: verified.recipient,
+    signer: verified.signer.certificate.subject.replace(/\n/g, ', '),
+    sha256: verified.receivedSha256,
+  };
 }
 
 /**

@@ -1,6 +1,13 @@
 import { Command, CommanderError } from 'commander';
 import { CliExit, ExitCode, reportError, type CliIo } from './cli-io.js';
+import { registerAdminUserCommands } from './admin-user-command.js';
+import { registerAuditCommands } from './audit-command.js';
+import { registerCertCommands } from './cert-command.js';
 import { registerEnvelopeCommands } from './envelope-command.js';
+import { registerInitCommand } from './init-command.js';
+import { registerMemorandumCommands } from './memorandum-command.js';
+import { registerParticipantCommands } from './participant-command.js';
+import { registerServeCommand } from './serve-command.js';
 
 /** Builds the `vkhid` command tree writing to `io`. */
 export function createProgram(io: CliIo): Command {
@@ -10,6 +17,13 @@ export function createProgram(io: CliIo): Command {
     .exitOverride()
     .configureOutput({ writeOut: (text) => io.stdout(text), writeErr: (text) => io.stderr(text) });
   registerEnvelopeCommands(program, io);
+  registerInitCommand(program, io);
+  registerParticipantCommands(program, io);
+  registerMemorandumCommands(program, io);
+  registerCertCommands(program, io);
+  registerAuditCommands(program, io);
+  registerAdminUserCommands(program, io);
+  registerServeCommand(program, io);
   // Subcommands inherit exitOverride and output settings only when set on each of them.
   const configure = (command: Command): void => {
     command.exitOverride().configureOutput({ writeOut: (text) => io.stdout(text), writeErr: (text) => io.stderr(text) });

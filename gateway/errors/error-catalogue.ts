@@ -91,12 +91,17 @@ export const errorCatalogue = {
   CERT_EXISTS: { status: 409, message: 'Certificate %s is already registered' },
   CERT_PARTICIPANT_MISMATCH: { status: 403, message: 'Certificate %s is bound to %s, not to %s' },
   CERT_REVOKED: { status: 403, message: 'Certificate %s was revoked at %s (%s)' },
+  CERT_AMBIGUOUS: { status: 409, message: 'Serial number %s is used by more than one issuer: name the certificate by its fingerprint' },
+  CERT_PROTECTED: { status: 409, message: 'Certificate %s is the hub CA: %s' },
   HUB_NOT_INITIALISED: { status: 409, message: 'The hub is not initialised in %s: run `vkhid init`' },
   HUB_ALREADY_INITIALISED: { status: 409, message: 'The hub in %s is already initialised' },
 
   // --- Administration ---
   ADMIN_UNAUTHENTICATED: { status: 401, message: 'A valid administrator token is required' },
   ADMIN_FORBIDDEN: { status: 403, message: 'Role %s may not %s' },
+  ADMIN_USER_INVALID: { status: 400, message: 'Invalid administrator: %s' },
+  ADMIN_USER_EXISTS: { status: 409, message: 'Administrator %s already exists (names are never reused)' },
+  ADMIN_USER_NOT_FOUND: { status: 404, message: 'Administrator %s does not exist' },
 
   // --- PKI: the hub CA issuing certificates, PKCS#12 files and CRLs ---
   PKI_CSR_INVALID: { status: 400, message: 'The certificate signing request cannot be used: %s' },
@@ -108,6 +113,7 @@ export const errorCatalogue = {
   // --- Command line ---
   CLI_USAGE: { status: 400, message: '%s' },
   CLI_FILE_UNREADABLE: { status: 400, message: 'Cannot read %s: %s' },
+  CLI_FILE_UNWRITABLE: { status: 400, message: 'Cannot write %s: %s' },
 
   // --- Store: the storage boundary (gateway/store/) ---
   STORE_UNAVAILABLE: { status: 503, message: 'The store is unavailable; try again later' },
@@ -133,6 +139,7 @@ export const errorCatalogue = {
 
   // --- HTTP: requests to the hub's JSON APIs (admin API) ---
   REQUEST_INVALID_JSON: { status: 400, message: 'The request is not the JSON this operation takes: %s' },
+  ROUTE_NOT_FOUND: { status: 404, message: 'No route %s %s' },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof errorCatalogue;

@@ -3,6 +3,7 @@ import { VkhidError } from '../errors/vkhid-error.js';
 import { createCrl, parseRevocationReason } from '../pki/crl-publisher.js';
 import { createHubCa, issueHubCertificates, type HubCa } from '../pki/hub-ca.js';
 import { issueFromCsr, issueWithGeneratedKey, participantCodeOf, type CertificateUsage, type KeyType } from '../pki/certificate-issuer.js';
+import { checkUsage } from '../pki/leaf-profile.js';
 import type { CertificateRecord } from '../registry/registry-model.js';
 import { CertificatePathValidator } from '../trust/certificate-path-validator.js';
 import { certificateRecord, type HubContext } from './hub-context.js';
@@ -76,7 +77,7 @@ export interface IssueRequest {
 
 /** Issues a certificate for a participant from its CSR (the participant keeps its key) and registers it. */
 export async function issueParticipantCertificate(hub: HubContext, csr: Uint8Array | string, request: IssueRequest, actor: string): Promise<CertificateRecord> {
-  await hub.registry.getParticipant(request.participantCode);
+  await activeOrPending(hub, request.participantCode);
   const issued = await issueFromCsr(loadCa(hub), csr, {
     participantCode: request.participantCode,
     usage: request.usage,
@@ -91,7 +92,7 @@ export async function issueParticipantBundle(
   request: IssueRequest & { commonName: string; password: string; keyType?: KeyType },
   actor: string,
 ): Promise<{ record: CertificateRecord; pkcs12: Buffer }> {
-  await hub.registry.getParticipant(request.participantCode);
+  await activeOrPending(hub, request.participantCode);
   const issued = await issueWithGeneratedKey(loadCa(hub), {
     participantCode: request.participantCode,
     commonName: request.commonName,
@@ -104,11 +105,12 @@ export async function issueParticipantBundle(
   return { record, pkcs12: issued.pkcs12 };
 }
 
-async function register(hub: HubContext, pem: string, request: IssueRequest, actor: string): Promise<CertificateRecord> {
+async function register(hub: HubContext, pem: string, request: IssueRequest, actor: string, issuedByHub = true): Promise<CertificateRecord> {
   const record = certificateRecord(pem, {
     role: request.usage === 'sign' ? 'participant-sign' : 'participant-tls',
     participantCode: request.participantCode,
-    issuedByHub: true,
+    // Only what the hub CA signed belongs in the hub CA's CRL.
+    issuedByHub,
     createdAt: new Date().toISOString(),
   });
   return hub.registry.addCertificate(
@@ -138,7 +140,8 @@ export async function importParticipantCertificate(
   request: { participantCode: string; usage: CertificateUsage; rotate?: boolean; overlapDays?: number },
   actor: string,
 ): Promise<CertificateRecord> {
-  await hub.registry.getParticipant(request.participantCode);
+  checkUsage(request.usage);
+  await activeOrPending(hub, request.participantCode);
   const certificate = parseCertificate(pem);
   const named = participantCodeOf(certificate);
   if (named !== undefined && named !== request.participantCode) {
@@ -147,7 +150,8 @@ export async function importParticipantCertificate(
   const anchors = await hub.registry.anchorCertificates();
   const validator = new CertificatePathValidator(anchors.map((anchor) => new X509Certificate(anchor.pem)));
   await validator.validate(certificate, new Date());
-  return register(hub, certificate.toString(), { ...request, usage: request.usage }, actor);
+  const issuedByHub = hub.home.initialised && certificate.checkIssued(new X509Certificate(hub.home.read('ca.pem')));
+  return register(hub, certificate.toString(), request, actor, issuedByHub);
 }
 
 /** Revokes a certificate; the reason is one of RFC 5280's, so it can be published in the CRL. */
@@ -179,6 +183,12 @@ export async function currentCrl(hub: HubContext, now = new Date()): Promise<Buf
     })),
     { thisUpdate: now, nextUpdate: new Date(now.getTime() + hub.config.pki.crlValidityHours * 3_600_000), crlNumber },
   );
+}
+
+/** Certificates are issued to participants being set up or working, never to one that has withdrawn. */
+async function activeOrPending(hub: HubContext, code: string): Promise<void> {
+  const participant = await hub.registry.getParticipant(code);
+  if (participant.status === 'withdrawn') throw new VkhidError('PARTICIPANT_NOT_ACTIVE', { args: [code, participant.status] });
 }
 
 function parseCertificate(pem: string): X509Certificate {

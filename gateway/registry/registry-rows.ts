@@ -3,8 +3,17 @@ import type { CertificateRecord, Memorandum, Participant } from './registry-mode
 /** Row shapes as stored (snake_case, JSON as text, booleans as 0/1) and their mapping to the model. */
 export type Row = Record<string, unknown>;
 
-const text = (row: Row, key: string): string => String(row[key]);
-const optionalText = (row: Row, key: string): string | null => (row[key] === null || row[key] === undefined ? null : String(row[key]));
+/** Columns read here are TEXT or INTEGER: anything else means the schema and this code disagree. */
+function text(row: Row, key: string): string {
+  const value = row[key];
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'bigint') return value.toString();
+  throw new Error(`column ${key} holds ${typeof value}, not text`);
+}
+
+function optionalText(row: Row, key: string): string | null {
+  return row[key] === null || row[key] === undefined ? null : text(row, key);
+}
 
 export function participantFromRow(row: Row): Participant {
   return {

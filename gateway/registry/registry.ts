@@ -318,6 +318,9 @@ export class Registry {
     const at = this.now().toISOString();
     return this.store.transaction(async (tx) => {
       const before = await findCertificate(tx, reference);
+      if (before.role === 'hub-ca') {
+        throw new VkhidError('CERT_PROTECTED', { args: [before.serialNumber, 'revoking it would untrust every certificate the hub issued'] });
+      }
       if (before.status === 'revoked') {
         throw new VkhidError('CERT_REVOKED', { args: [before.serialNumber, before.revokedAt ?? '', before.revocationReason ?? ''] });
       }
@@ -394,16 +397,17 @@ export class Registry {
     }
     params.push(filter.limit ?? 1000);
     const where = conditions.length === 0 ? '' : `WHERE ${conditions.join(' AND ')}`;
+    // The latest `limit` entries, returned oldest first (the order they happened in).
     return this.store.read(async (tx) =>
-      (await tx.query<Row>(`SELECT * FROM audit_log ${where} ORDER BY seq LIMIT ?`, params)).map((row) => ({
+      (await tx.query<Row>(`SELECT * FROM audit_log ${where} ORDER BY seq DESC LIMIT ?`, params)).reverse().map((row) => ({
         id: String(row.id),
         at: String(row.at),
         actor: String(row.actor),
         action: String(row.action),
         entity: String(row.entity),
         entityId: String(row.entity_id),
-        before: row.before_state === null ? null : (JSON.parse(String(row.before_state)) as unknown),
-        after: row.after_state === null ? null : (JSON.parse(String(row.after_state)) as unknown),
+        before: row.before_state === null ? null : (JSON.parse(row.before_state as string) as unknown),
+        after: row.after_state === null ? null : (JSON.parse(row.after_state as string) as unknown),
       })),
     );
   }
@@ -444,6 +448,8 @@ async function findCertificate(tx: StoreConnection, reference: string): Promise<
   const normalised = reference.replace(/^0x/i, '').toUpperCase();
   const rows = await tx.query<Row>(`SELECT ${CERTIFICATE_COLUMNS} FROM certificates WHERE serial_number = ? OR fingerprint = ?`, [normalised, reference.toUpperCase()]);
   if (rows.length === 0) throw new VkhidError('CERT_NOT_FOUND', { args: [reference] });
+  // Serials are unique only per issuer: with imported CAs one serial may name two certificates.
+  if (rows.length > 1) throw new VkhidError('CERT_AMBIGUOUS', { args: [reference] });
   return certificateFromRow(rows[0]!);
 }
 
@@ -468,8 +474,8 @@ export async function audit(tx: StoreConnection, actor: string, action: string, 
 }
 
 function withoutPem(record: CertificateRecord): Omit<CertificateRecord, 'pem'> {
-  const { pem: _pem, ...rest } = record;
-  return rest;
+  // The audit trail records what changed; a certificate's PEM never changes and only bloats every entry.
+  return Object.fromEntries(Object.entries(record).filter(([key]) => key !== 'pem')) as Omit<CertificateRecord, 'pem'>;
 }
 
 function periodsOverlap(a: Pick<Memorandum, 'effectiveFrom' | 'effectiveUntil'>, b: Pick<Memorandum, 'effectiveFrom' | 'effectiveUntil'>): boolean {

@@ -1,0 +1,109 @@
+import { createServer, type Server } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import express, { type Express } from 'express';
+import { createAdminRouter, createPkiRouter } from '../admin/admin-router.js';
+import { expiryWarningJobDefinition } from '../admin/expiry-warnings.js';
+import { VkhidError } from '../errors/vkhid-error.js';
+import { openHub, type HubContext } from '../hub/hub-context.js';
+import { initialiseHub } from '../hub/hub-pki.js';
+import { JobScheduler } from '../jobs/job-scheduler.js';
+import { createLogger, type Logger } from '../observability/logger.js';
+
+export interface HubServerOptions {
+  readonly dataDir?: string;
+  /** TCP port; 0 picks a free one (tests). Default VKHID_PORT, else 8443. */
+  readonly port?: number;
+  /** Listen address; default VKHID_HOST, else 127.0.0.1 (a development hub is not exposed by accident). */
+  readonly host?: string;
+  readonly logger?: Logger;
+}
+
+export interface RunningHub {
+  readonly hub: HubContext;
+  readonly server: Server;
+  readonly jobs: JobScheduler;
+  readonly url: string;
+  /** Stops taking requests, lets those in flight finish, stops the jobs and closes the store. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the hub on the embedded default: SQLite in the data directory, the development CA and the hub's
+ * certificates created on first start, HTTPS with the hub's TLS certificate. Participants authenticate with
+ * client certificates (requested, and checked per route); administrators with bearer tokens.
+ */
+export async function startHubServer(options: HubServerOptions = {}): Promise<RunningHub> {
+  const log = options.logger ?? createLogger();
+  const hub = await openHub(options.dataDir === undefined ? {} : { dataDir: options.dataDir });
+  if (!hub.home.initialised) {
+    log.info({ dataDir: hub.config.dataDir }, 'first start: creating the development CA and the hub certificates');
+    await initialiseHub(hub, 'system:first-start');
+  }
+  const app = createApp(hub);
+  const server = createServer(
+    {
+      key: hub.home.read('hub-tls.key'),
+      cert: hub.home.read('hub-tls.pem'),
+      ca: hub.home.read('ca.pem'),
+      requestCert: true,
+      // Admin and PKI routes do not need a client certificate; participant routes check it themselves.
+      rejectUnauthorized: false,
+      minVersion: 'TLSv1.2',
+    },
+    app,
+  );
+  const port = options.port ?? Number(process.env.VKHID_PORT ?? 8443);
+  const host = options.host ?? process.env.VKHID_HOST ?? '127.0.0.1';
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve());
+  });
+  const address = server.address() as AddressInfo;
+  const url = `https://${host === '0.0.0.0' ? 'localhost' : host}:${address.port}`;
+
+  const jobs = new JobScheduler(log);
+  jobs.add({
+    name: 'memorandum-expiry',
+    schedule: '5 0 * * *',
+    run: async () => ({ expired: (await hub.registry.expireMemoranda()).map((m) => m.number) }),
+  });
+  jobs.add(expiryWarningJobDefinition(hub, log));
+  await jobs.start();
+  log.info({ url, dataDir: hub.config.dataDir, hubCode: hub.config.hub.code }, 'hub listening');
+
+  let stopping: Promise<void> | undefined;
+  const stop = (): Promise<void> => {
+    stopping ??= (async () => {
+      log.info('stopping: no new requests; finishing those in flight');
+      await jobs.stop();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await hub.close();
+      log.info('stopped');
+    })();
+    return stopping;
+  };
+  return { hub, server, jobs, url, stop };
+}
+
+export function createApp(hub: HubContext): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  app.get('/readyz', (_req, res) => {
+    hub.store
+      .read((db) => db.query('SELECT 1 AS ok'))
+      .then(() => res.json({ status: 'ready' }))
+      .catch((error: unknown) => {
+        const problem = VkhidError.from(error);
+        res.status(503).type('application/problem+json').json(problem.toProblem('/readyz'));
+      });
+  });
+  app.use('/pki', createPkiRouter(hub));
+  app.use('/admin', createAdminRouter(hub));
+  app.use((req, res) => {
+    res.status(404).type('application/problem+json').json(new VkhidError('ROUTE_NOT_FOUND', { args: [req.method, req.path] }).toProblem(req.originalUrl));
+  });
+  return app;
+}
