@@ -63,11 +63,15 @@ function appealOfSize(targetBytes: number): string {
   if (base.body.type !== 'appeal') throw new Error('unreachable');
   if (targetBytes <= 8192) {
     const need = Math.max(1, targetBytes - skeleton - 1800); // leave room for the signature
-    base.body.appeal.text = text.repeat(Math.ceil(need / Buffer.byteLength(text))).slice(0, Math.floor(need / 2));
+    base.body.appeal.text = text
+      .repeat(Math.ceil(need / Buffer.byteLength(text)))
+      .slice(0, Math.floor(need / 2));
   } else {
     base.body.appeal.text = text;
     const attachmentBytes = Math.floor(((targetBytes - skeleton - 2000) * 3) / 4);
-    base.body.appeal.attachments = [attachmentFromBytes('photo.jpg', 'image/jpeg', randomBytes(attachmentBytes))];
+    base.body.appeal.attachments = [
+      attachmentFromBytes('photo.jpg', 'image/jpeg', randomBytes(attachmentBytes)),
+    ];
   }
   return buildEnvelope(base);
 }
@@ -76,7 +80,11 @@ async function measure(run: () => unknown): Promise<number> {
   // Warm up until the JIT has compiled the path, then time three windows and keep the median, so a burst of
   // other work on the machine moves a figure less.
   await window(run, 0.3);
-  const rates = [await window(run, seconds / 3), await window(run, seconds / 3), await window(run, seconds / 3)];
+  const rates = [
+    await window(run, seconds / 3),
+    await window(run, seconds / 3),
+    await window(run, seconds / 3),
+  ];
   return rates.sort((a, b) => a - b)[1]!;
 }
 
@@ -93,7 +101,8 @@ async function window(run: () => unknown, lengthSeconds: number): Promise<number
   return (count * 1e9) / Number(elapsed);
 }
 
-const fmt = (value: number): string => (value >= 100 ? Math.round(value).toLocaleString('en-US') : value.toFixed(1));
+const fmt = (value: number): string =>
+  value >= 100 ? Math.round(value).toLocaleString('en-US') : value.toFixed(1);
 
 const ca = await createCa('Bench CA');
 const rsa = await issueCertificate(ca, 'Bench RSA signer', { kind: 'rsa' });
@@ -105,11 +114,17 @@ const signers = {
   ECDSA: new EnvelopeSigner({ privateKey: ec.privateKey, certificate: ec.certificate }),
 };
 
-print(`Vkhid envelope benchmark: node ${process.version}, ${cpus()[0]?.model ?? 'cpu'}, one core, median of three windows over ${seconds}s per figure`);
+print(
+  `Vkhid envelope benchmark: node ${process.version}, ${cpus()[0]?.model ?? 'cpu'}, one core, median of three windows over ${seconds}s per figure`,
+);
 print('');
 
 const results: Record<string, number> = {};
-for (const [label, size] of [['4KB', 4 * 1024], ['100KB', 100 * 1024], ['1MB', 1024 * 1024]] as const) {
+for (const [label, size] of [
+  ['4KB', 4 * 1024],
+  ['100KB', 100 * 1024],
+  ['1MB', 1024 * 1024],
+] as const) {
   const unsigned = appealOfSize(size);
   const schema = envelopeSchema();
   const canonicalBytes = Buffer.from(unsigned.replace(/^<\?xml[^?]*\?>/, ''));
@@ -161,7 +176,8 @@ if (process.argv.includes('--update-readme')) {
   const readme = readFileSync(readmePath, 'utf8');
   const block = ['<!-- bench:envelope -->', '```', ...printed, '```', '<!-- /bench:envelope -->'].join('\n');
   const updated = readme.replace(/<!-- bench:envelope -->[\s\S]*?<!-- \/bench:envelope -->/, block);
-  if (updated === readme && !readme.includes(block)) throw new Error('README.md has no bench:envelope markers');
+  if (updated === readme && !readme.includes(block))
+    throw new Error('README.md has no bench:envelope markers');
   writeFileSync(readmePath, updated);
   console.log('README.md updated');
 }

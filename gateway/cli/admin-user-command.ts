@@ -9,7 +9,9 @@ import { cliActor, runHubCommand, withHubOptions, type HubOptions } from './hub-
  * back in when every administrator of the API has been disabled, since it works on the data directory itself.
  */
 export function registerAdminUserCommands(program: Command, io: CliIo): void {
-  const users = program.command('admin-user').description('administrators of the admin HTTP API and their tokens');
+  const users = program
+    .command('admin-user')
+    .description('administrators of the admin HTTP API and their tokens');
 
   withHubOptions(
     users
@@ -39,16 +41,22 @@ export function registerAdminUserCommands(program: Command, io: CliIo): void {
       }),
   );
 
-  withHubOptions(users.command('list').description('list administrators (never their tokens)')).action((options: HubOptions) =>
-    runHubCommand(io, options, async (hub) => {
-      const list = await new AdminUsers(hub.store).list();
-      return {
-        json: { users: list },
-        text:
-          list.length === 0
-            ? 'no administrators\n'
-            : list.map((user) => `${user.name}\t${user.role}\t${user.disabledAt === null ? 'active' : `disabled ${user.disabledAt}`}\n`).join(''),
-      };
-    }),
+  withHubOptions(users.command('list').description('list administrators (never their tokens)')).action(
+    (options: HubOptions) =>
+      runHubCommand(io, options, async (hub) => {
+        const list = await new AdminUsers(hub.store).list();
+        return {
+          json: { users: list },
+          text:
+            list.length === 0
+              ? 'no administrators\n'
+              : list
+                  .map(
+                    (user) =>
+                      `${user.name}\t${user.role}\t${user.disabledAt === null ? 'active' : `disabled ${user.disabledAt}`}\n`,
+                  )
+                  .join(''),
+        };
+      }),
   );
 }

@@ -31,7 +31,10 @@ export function registerAuditCommands(program: Command, io: CliIo): void {
         '--id <id>',
         'only changes to this record: a participant code, a memorandum id (or its number, with --entity memorandum), a certificate serial (or fingerprint, with --entity certificate)',
       )
-      .option('--limit <n>', 'at most this many entries: the latest ones, listed oldest first (default 1000)'),
+      .option(
+        '--limit <n>',
+        'at most this many entries: the latest ones, listed oldest first (default 1000)',
+      ),
   ).action((options: HubOptions & { entity?: string; id?: string; limit?: string }) => {
     const entity =
       options.entity === undefined ? undefined : parseChoice(options.entity, '--entity', ENTITIES);

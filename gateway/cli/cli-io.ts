@@ -30,7 +30,9 @@ export function printJson(io: CliIo, value: unknown): void {
 export function reportError(io: CliIo, error: unknown): number {
   const coded = VkhidError.from(error);
   if (coded.code === 'INTERNAL') {
-    io.stderr(`vkhid: INTERNAL: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    io.stderr(
+      `vkhid: INTERNAL: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
   } else {
     io.stderr(`vkhid: ${coded.code}: ${coded.message}\n`);
   }

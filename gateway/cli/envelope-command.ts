@@ -19,7 +19,9 @@ import type { Envelope } from '../envelope/envelope-model.js';
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
 export function registerEnvelopeCommands(program: Command, io: CliIo): void {
-  const envelope = program.command('envelope').description('validate, sign, verify and inspect canonical envelopes');
+  const envelope = program
+    .command('envelope')
+    .description('validate, sign, verify and inspect canonical envelopes');
 
   envelope
     .command('validate')
@@ -41,43 +43,63 @@ export function registerEnvelopeCommands(program: Command, io: CliIo): void {
     .requiredOption('--key <key.pem>', 'the private key (PEM)')
     .requiredOption('--cert <cert.pem>', 'the signer certificate (PEM), published in KeyInfo')
     .option('--passphrase-env <name>', 'environment variable holding the key passphrase')
-    .option('--reference <style>', 'reference the root as "document" (URI="") or "root-id" (URI="#Id")', 'document')
+    .option(
+      '--reference <style>',
+      'reference the root as "document" (URI="") or "root-id" (URI="#Id")',
+      'document',
+    )
     .option('--out <file>', 'write the signed envelope here instead of standard output')
-    .action((file: string, options: { key: string; cert: string; out?: string; reference: string; passphraseEnv?: string }) => {
-      if (options.reference !== 'document' && options.reference !== 'root-id') {
-        throw new VkhidError('CLI_USAGE', { args: ['--reference must be "document" or "root-id"'] });
-      }
-      const passphrase = options.passphraseEnv === undefined ? undefined : process.env[options.passphraseEnv];
-      const signer = new EnvelopeSigner({
-        privateKey: readPrivateKey(options.key, passphrase),
-        certificate: readCertificate(options.cert),
-        reference: options.reference,
-      });
-      const bytes = readFile(file);
-      // Sign only what is a valid envelope: a signature must never vouch for a document the hub would refuse.
-      checkEnvelopeDocument(bytes);
-      const signed = signer.sign(bytes);
-      if (options.out === undefined) io.stdout(signed);
-      else writeFileSync(options.out, signed);
-    });
+    .action(
+      (
+        file: string,
+        options: { key: string; cert: string; out?: string; reference: string; passphraseEnv?: string },
+      ) => {
+        if (options.reference !== 'document' && options.reference !== 'root-id') {
+          throw new VkhidError('CLI_USAGE', { args: ['--reference must be "document" or "root-id"'] });
+        }
+        const passphrase =
+          options.passphraseEnv === undefined ? undefined : process.env[options.passphraseEnv];
+        const signer = new EnvelopeSigner({
+          privateKey: readPrivateKey(options.key, passphrase),
+          certificate: readCertificate(options.cert),
+          reference: options.reference,
+        });
+        const bytes = readFile(file);
+        // Sign only what is a valid envelope: a signature must never vouch for a document the hub would refuse.
+        checkEnvelopeDocument(bytes);
+        const signed = signer.sign(bytes);
+        if (options.out === undefined) io.stdout(signed);
+        else writeFileSync(options.out, signed);
+      },
+    );
 
   envelope
     .command('verify')
     .description(
       'verify FILE; prints one JSON object and exits 0 only when valid. Without --ca the hub in the data directory ' +
-        'decides: the sender\'s registered certificates, then both participants and their memoranda',
+        "decides: the sender's registered certificates, then both participants and their memoranda",
     )
     .argument('<file>')
-    .option('--ca <ca.pem>', 'a trust anchor (repeatable): verify against these instead of the hub\'s registry', collect, [])
-    .option('--cert <signer.pem>', 'with --ca: pin the signer certificate instead of trusting any KeyInfo certificate under --ca')
-    .option('--data <dir>', 'without --ca: the hub\'s data directory (default: VKHID_DATA, else ./data)')
+    .option(
+      '--ca <ca.pem>',
+      "a trust anchor (repeatable): verify against these instead of the hub's registry",
+      collect,
+      [],
+    )
+    .option(
+      '--cert <signer.pem>',
+      'with --ca: pin the signer certificate instead of trusting any KeyInfo certificate under --ca',
+    )
+    .option('--data <dir>', "without --ca: the hub's data directory (default: VKHID_DATA, else ./data)")
     .action(async (file: string, options: { ca: string[]; cert?: string; data?: string }) => {
       if (options.ca.length === 0) {
-        if (options.cert !== undefined) throw new VkhidError('CLI_USAGE', { args: ['--cert goes with --ca'] });
+        if (options.cert !== undefined)
+          throw new VkhidError('CLI_USAGE', { args: ['--cert goes with --ca'] });
         await verifyWithHub(io, file, options.data);
         return;
       }
-      if (options.data !== undefined) throw new VkhidError('CLI_USAGE', { args: ['--data goes without --ca: give one or the other'] });
+      if (options.data !== undefined)
+        throw new VkhidError('CLI_USAGE', { args: ['--data goes without --ca: give one or the other'] });
       const anchors = options.ca.flatMap((path) => readCertificates(path));
       const trustStore = new StaticTrustStore({
         anchors,
@@ -121,7 +143,9 @@ async function verifyWithHub(io: CliIo, file: string, dataDir: string | undefine
   // Without a hub there is nothing to decide with: a usage error, and no database is created as a side effect.
   if (!new HubHome(config.dataDir).initialised) {
     throw new VkhidError('CLI_USAGE', {
-      args: [`--ca is required: no hub is initialised in ${config.dataDir} (give --data DIR, or run \`vkhid init\`)`],
+      args: [
+        `--ca is required: no hub is initialised in ${config.dataDir} (give --data DIR, or run \`vkhid init\`)`,
+      ],
     });
   }
   const hub = await openHub({ dataDir: config.dataDir });
@@ -172,7 +196,12 @@ function checkEnvelopeDocument(bytes: Uint8Array): void {
 function printRefusal(io: CliIo, error: unknown): never {
   const coded = VkhidError.from(error);
   if (coded.code === 'INTERNAL') throw error;
-  printJson(io, { valid: false, code: coded.code, message: coded.message, ...(coded.field ? { field: coded.field } : {}) });
+  printJson(io, {
+    valid: false,
+    code: coded.code,
+    message: coded.message,
+    ...(coded.field ? { field: coded.field } : {}),
+  });
   throw new CliExit(ExitCode.Refused);
 }
 
@@ -180,7 +209,9 @@ function signatureChild(root: Element): Element | undefined {
   for (let child = root.lastChild; child !== null; child = child.previousSibling) {
     if (child.nodeType === 1) {
       const element = child as Element;
-      return element.localName === 'Signature' && element.namespaceURI === DSIG_NAMESPACE ? element : undefined;
+      return element.localName === 'Signature' && element.namespaceURI === DSIG_NAMESPACE
+        ? element
+        : undefined;
     }
   }
   return undefined;
@@ -222,7 +253,10 @@ function summarise(envelope: Envelope, signed: boolean): EnvelopeSummary {
       Object.assign(details, { status: body.status.outcome.kind, at: body.status.at });
       break;
     case 'answer':
-      Object.assign(details, { result: body.answer.result, attachments: body.answer.attachments?.length ?? 0 });
+      Object.assign(details, {
+        result: body.answer.result,
+        attachments: body.answer.attachments?.length ?? 0,
+      });
       break;
     case 'error':
       Object.assign(details, { messageRef: body.error.messageRef, code: body.error.code });

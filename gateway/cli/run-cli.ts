@@ -12,7 +12,7 @@ import { registerServeCommand } from './serve-command.js';
 /** Builds the `vkhid` command tree writing to `io`. */
 export function createProgram(io: CliIo): Command {
   const program = new Command('vkhid')
-    .description('Vkhid: the exchange hub between government agencies\' EDMS')
+    .description("Vkhid: the exchange hub between government agencies' EDMS")
     .version('0.1.0')
     .exitOverride()
     .configureOutput({ writeOut: (text) => io.stdout(text), writeErr: (text) => io.stderr(text) });
@@ -26,7 +26,9 @@ export function createProgram(io: CliIo): Command {
   registerServeCommand(program, io);
   // Subcommands inherit exitOverride and output settings only when set on each of them.
   const configure = (command: Command): void => {
-    command.exitOverride().configureOutput({ writeOut: (text) => io.stdout(text), writeErr: (text) => io.stderr(text) });
+    command
+      .exitOverride()
+      .configureOutput({ writeOut: (text) => io.stdout(text), writeErr: (text) => io.stderr(text) });
     command.commands.forEach(configure);
   };
   program.commands.forEach(configure);

@@ -19,13 +19,18 @@ export interface HubConfig {
   };
 }
 
-type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? (T[K] extends unknown[] ? T[K] : DeepPartial<T[K]>) : T[K] };
+type DeepPartial<T> = {
+  [K in keyof T]?: T[K] extends object ? (T[K] extends unknown[] ? T[K] : DeepPartial<T[K]>) : T[K];
+};
 
 /**
  * Settings come from `config/default.json`, then `config/local.json` if present (per installation, not in
  * git), then the environment (`VKHID_DATA`, `VKHID_HUB_CODE`), then the command line's `--data`.
  */
-export function loadHubConfig(overrides: { dataDir?: string } = {}, env: NodeJS.ProcessEnv = process.env): HubConfig {
+export function loadHubConfig(
+  overrides: { dataDir?: string } = {},
+  env: NodeJS.ProcessEnv = process.env,
+): HubConfig {
   const base = readJson(join(packageRoot, 'config', 'default.json')) as HubConfig;
   const localPath = join(packageRoot, 'config', 'local.json');
   const local = existsSync(localPath) ? (readJson(localPath) as DeepPartial<HubConfig>) : {};

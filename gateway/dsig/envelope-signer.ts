@@ -36,7 +36,8 @@ export class EnvelopeSigner {
   private readonly limits: IntakeLimits;
 
   constructor(options: EnvelopeSignerOptions) {
-    if (options.privateKey.type !== 'private') throw new VkhidError('KEY_INVALID', { args: ['not a private key'] });
+    if (options.privateKey.type !== 'private')
+      throw new VkhidError('KEY_INVALID', { args: ['not a private key'] });
     this.privateKey = options.privateKey;
     this.algorithm = defaultSignatureAlgorithm(options.privateKey);
     checkKeyFits(this.algorithm, options.certificate.publicKey);
@@ -59,14 +60,19 @@ export class EnvelopeSigner {
     const document = parseXml(text);
     const root = document.documentElement;
     for (let child = root.firstChild; child !== null; child = child.nextSibling) {
-      if (child.nodeType === 1 && (child as Element).localName === 'Signature' && (child as Element).namespaceURI === DSIG_NAMESPACE) {
+      if (
+        child.nodeType === 1 &&
+        (child as Element).localName === 'Signature' &&
+        (child as Element).namespaceURI === DSIG_NAMESPACE
+      ) {
         throw new VkhidError('SIGNATURE_ALREADY_SIGNED');
       }
     }
     let uri = '';
     if (this.reference === 'root-id') {
       const id = root.getAttribute('Id');
-      if (id === null || id === '') throw new VkhidError('SIGNATURE_REFERENCE', { args: ['the root has no Id attribute'] });
+      if (id === null || id === '')
+        throw new VkhidError('SIGNATURE_REFERENCE', { args: ['the root has no Id attribute'] });
       uri = `#${id}`;
     }
 

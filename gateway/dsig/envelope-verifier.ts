@@ -118,7 +118,11 @@ export class EnvelopeVerifier {
   }
 }
 
-function verifyWithAny(signers: readonly TrustedSigner[], signature: ParsedSignature, signedInfo: string): TrustedSigner {
+function verifyWithAny(
+  signers: readonly TrustedSigner[],
+  signature: ParsedSignature,
+  signedInfo: string,
+): TrustedSigner {
   const data = Buffer.from(signedInfo, 'utf8');
   for (const signer of signers) {
     checkKeyFits(signature.algorithm, signer.publicKey);
@@ -168,14 +172,16 @@ function parseSignature(signature: Element, root: Element): ParsedSignature {
   expectElement(c14nMethod, 'CanonicalizationMethod');
   expectElement(signatureMethod, 'SignatureMethod');
   const c14nUri = c14nMethod.getAttribute('Algorithm') ?? '';
-  if (c14nUri !== EXC_C14N) throw new VkhidError('SIGNATURE_ALGORITHM_FORBIDDEN', { args: ['canonicalization', c14nUri] });
+  if (c14nUri !== EXC_C14N)
+    throw new VkhidError('SIGNATURE_ALGORITHM_FORBIDDEN', { args: ['canonicalization', c14nUri] });
   // Children of CanonicalizationMethod (an InclusiveNamespaces list) or of SignatureMethod (an
   // HMACOutputLength, the truncation attack) change what is verified: none are allowed.
   if (hasChildElements(c14nMethod)) structure('CanonicalizationMethod must be empty');
   const algorithm = signatureAlgorithm(signatureMethod.getAttribute('Algorithm') ?? '');
   if (hasChildElements(signatureMethod)) structure('SignatureMethod must be empty');
 
-  if (references.length !== 1) throw new VkhidError('SIGNATURE_REFERENCE', { args: [`found ${references.length}`] });
+  if (references.length !== 1)
+    throw new VkhidError('SIGNATURE_REFERENCE', { args: [`found ${references.length}`] });
   const reference = references[0]!;
   expectElement(reference, 'Reference');
   const referenceUri = checkReferenceUri(reference, root);
@@ -200,7 +206,8 @@ function parseSignature(signature: Element, root: Element): ParsedSignature {
 }
 
 function checkReferenceUri(reference: Element, root: Element): string {
-  if (!reference.hasAttribute('URI')) throw new VkhidError('SIGNATURE_REFERENCE', { args: ['URI is missing'] });
+  if (!reference.hasAttribute('URI'))
+    throw new VkhidError('SIGNATURE_REFERENCE', { args: ['URI is missing'] });
   const uri = reference.getAttribute('URI') ?? '';
   if (uri === '') return uri;
   const rootId = root.getAttribute('Id');
@@ -225,7 +232,8 @@ function checkTransforms(transforms: Element): void {
   const list = dsigChildren(transforms, 'Transforms');
   const uris = list.map((transform) => {
     expectElement(transform, 'Transform');
-    if (hasChildElements(transform)) structure('a Transform must be empty (no XPath, no InclusiveNamespaces)');
+    if (hasChildElements(transform))
+      structure('a Transform must be empty (no XPath, no InclusiveNamespaces)');
     return transform.getAttribute('Algorithm') ?? '';
   });
   const expected = [ENVELOPED_SIGNATURE, EXC_C14N];
@@ -258,7 +266,8 @@ function parseCertificate(der: Buffer): X509Certificate {
   let certificate = certificateCache.get(key);
   if (certificate === undefined) {
     certificate = new X509Certificate(der);
-    if (certificateCache.size >= 1000) certificateCache.delete(certificateCache.keys().next().value as string);
+    if (certificateCache.size >= 1000)
+      certificateCache.delete(certificateCache.keys().next().value as string);
     certificateCache.set(key, certificate);
   }
   return certificate;
@@ -270,7 +279,8 @@ function dsigChildren(parent: Element, name: string): Element[] {
   for (let child = parent.firstChild; child !== null; child = child.nextSibling) {
     if (child.nodeType === 1) {
       const element = child as Element;
-      if (element.namespaceURI !== DSIG_NAMESPACE) structure(`foreign element ${element.tagName} in ds:${name}`);
+      if (element.namespaceURI !== DSIG_NAMESPACE)
+        structure(`foreign element ${element.tagName} in ds:${name}`);
       children.push(element);
     } else if (child.nodeType === 3 && (child.nodeValue ?? '').trim() !== '') {
       structure(`text in ds:${name}`);
@@ -284,7 +294,8 @@ function expectElement(element: Element | undefined, localName: string): asserts
 }
 
 function hasChildElements(element: Element): boolean {
-  for (let child = element.firstChild; child !== null; child = child.nextSibling) if (child.nodeType === 1) return true;
+  for (let child = element.firstChild; child !== null; child = child.nextSibling)
+    if (child.nodeType === 1) return true;
   return false;
 }
 
@@ -315,10 +326,17 @@ function headerValue(root: Element, name: string): string {
   for (let child = root.firstChild; child !== null; child = child.nextSibling) {
     if (child.nodeType !== 1 || (child as Element).localName !== 'Header') continue;
     for (let field = child.firstChild; field !== null; field = field.nextSibling) {
-      if (field.nodeType === 1 && (field as Element).localName === name && (field as Element).namespaceURI === ENVELOPE_NAMESPACE) {
+      if (
+        field.nodeType === 1 &&
+        (field as Element).localName === name &&
+        (field as Element).namespaceURI === ENVELOPE_NAMESPACE
+      ) {
         return field.textContent ?? '';
       }
     }
   }
-  throw new VkhidError('ENVELOPE_SCHEMA_INVALID', { args: [`Header/${name} is missing`], field: `Header/${name}` });
+  throw new VkhidError('ENVELOPE_SCHEMA_INVALID', {
+    args: [`Header/${name} is missing`],
+    field: `Header/${name}`,
+  });
 }

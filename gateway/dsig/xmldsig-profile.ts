@@ -48,13 +48,15 @@ export const SHA256_DIGEST = 'http://www.w3.org/2001/04/xmlenc#sha256';
 
 export function signatureAlgorithm(uri: string): SignatureAlgorithm {
   const algorithm = SIGNATURE_ALGORITHMS.get(uri);
-  if (algorithm === undefined) throw new VkhidError('SIGNATURE_ALGORITHM_FORBIDDEN', { args: ['signature', uri] });
+  if (algorithm === undefined)
+    throw new VkhidError('SIGNATURE_ALGORITHM_FORBIDDEN', { args: ['signature', uri] });
   return algorithm;
 }
 
 export function digestAlgorithm(uri: string): string {
   const algorithm = DIGEST_ALGORITHMS.get(uri);
-  if (algorithm === undefined) throw new VkhidError('SIGNATURE_ALGORITHM_FORBIDDEN', { args: ['digest', uri] });
+  if (algorithm === undefined)
+    throw new VkhidError('SIGNATURE_ALGORITHM_FORBIDDEN', { args: ['digest', uri] });
   return algorithm;
 }
 
@@ -73,7 +75,9 @@ export function cryptoKeyOptions<K extends KeyObject>(algorithm: SignatureAlgori
 
 export function checkKeyFits(algorithm: SignatureAlgorithm, key: KeyObject): void {
   if (key.asymmetricKeyType !== algorithm.keyType) {
-    throw new VkhidError('SIGNATURE_KEY_MISMATCH', { args: [algorithm.uri, key.asymmetricKeyType ?? 'unknown'] });
+    throw new VkhidError('SIGNATURE_KEY_MISMATCH', {
+      args: [algorithm.uri, key.asymmetricKeyType ?? 'unknown'],
+    });
   }
 }
 
@@ -105,5 +109,6 @@ export function canonicalize(element: Element, envelopedSignature?: Element): st
  *   root-only digest; inside it, xml-crypto canonicalizes them as text. Envelopes never need them.
  */
 export function checkProfileMarkup(scan: XmlScan): void {
-  if (scan.commentInsideRoot || scan.processingInstructions > 0) throw new VkhidError('ENVELOPE_MARKUP_FORBIDDEN');
+  if (scan.commentInsideRoot || scan.processingInstructions > 0)
+    throw new VkhidError('ENVELOPE_MARKUP_FORBIDDEN');
 }

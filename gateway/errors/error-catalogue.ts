@@ -37,28 +37,41 @@ export const errorCatalogue = {
   ENVELOPE_TYPE_MISMATCH: { status: 422, message: 'The header says type %s but the body holds %s' },
   ENVELOPE_MARKUP_FORBIDDEN: {
     status: 400,
-    message: 'Comments inside the envelope and processing instructions anywhere in the document are not allowed',
+    message:
+      'Comments inside the envelope and processing instructions anywhere in the document are not allowed',
   },
   ENVELOPE_INVALID_MODEL: { status: 422, message: 'The envelope model is invalid: %s' },
 
   // --- XML signature ---
   SIGNATURE_MISSING: { status: 401, message: 'The envelope is not signed' },
-  SIGNATURE_MULTIPLE: { status: 401, message: 'The document holds %s Signature elements; exactly one is allowed' },
+  SIGNATURE_MULTIPLE: {
+    status: 401,
+    message: 'The document holds %s Signature elements; exactly one is allowed',
+  },
   SIGNATURE_MISPLACED: {
     status: 401,
     message: 'The Signature must be the last child element of the envelope root',
   },
   SIGNATURE_STRUCTURE: { status: 401, message: 'The Signature element is malformed: %s' },
-  SIGNATURE_REFERENCE: { status: 401, message: 'The signature must have exactly one Reference covering the root: %s' },
+  SIGNATURE_REFERENCE: {
+    status: 401,
+    message: 'The signature must have exactly one Reference covering the root: %s',
+  },
   SIGNATURE_DUPLICATE_ID: { status: 401, message: 'The Id %s is used by more than one element' },
   SIGNATURE_ALGORITHM_FORBIDDEN: { status: 401, message: 'The %s algorithm %s is not allowed' },
   SIGNATURE_DIGEST_MISMATCH: { status: 401, message: 'The signed content was changed after signing' },
-  SIGNATURE_INVALID: { status: 401, message: 'The signature value does not verify with the sender certificate' },
+  SIGNATURE_INVALID: {
+    status: 401,
+    message: 'The signature value does not verify with the sender certificate',
+  },
   SIGNATURE_KEYINFO_MISMATCH: {
     status: 401,
     message: 'The certificate in KeyInfo is not a certificate trusted for sender %s',
   },
-  SIGNATURE_KEY_MISMATCH: { status: 401, message: 'The signature algorithm %s does not fit the signer key type %s' },
+  SIGNATURE_KEY_MISMATCH: {
+    status: 401,
+    message: 'The signature algorithm %s does not fit the signer key type %s',
+  },
   SIGNATURE_ALREADY_SIGNED: { status: 400, message: 'The document already carries a Signature' },
 
   // --- Certificates and trust ---
@@ -72,7 +85,10 @@ export const errorCatalogue = {
   KEY_INVALID: { status: 400, message: 'The private key cannot be used: %s' },
 
   // --- Registry: participants, memoranda, certificates bound to them ---
-  PARTICIPANT_CODE_INVALID: { status: 400, message: '%s is not a valid ЄДРПОУ code (8 digits with a check digit)' },
+  PARTICIPANT_CODE_INVALID: {
+    status: 400,
+    message: '%s is not a valid ЄДРПОУ code (8 digits with a check digit)',
+  },
   PARTICIPANT_INVALID: { status: 400, message: 'Invalid participant: %s' },
   PARTICIPANT_EXISTS: { status: 409, message: 'Participant %s is already registered' },
   PARTICIPANT_NOT_FOUND: { status: 404, message: 'Participant %s is not registered' },
@@ -80,7 +96,10 @@ export const errorCatalogue = {
   PARTICIPANT_NOT_ACTIVE: { status: 403, message: 'Participant %s is %s and may not exchange messages' },
   MEMORANDUM_INVALID: { status: 400, message: 'Invalid memorandum: %s' },
   MEMORANDUM_DATES: { status: 400, message: 'Memorandum dates are out of order: %s' },
-  MEMORANDUM_OVERLAP: { status: 409, message: 'Memorandum %s overlaps memorandum %s of the same participant' },
+  MEMORANDUM_OVERLAP: {
+    status: 409,
+    message: 'Memorandum %s overlaps memorandum %s of the same participant',
+  },
   MEMORANDUM_NOT_FOUND: { status: 404, message: 'Memorandum %s is not registered' },
   MEMORANDUM_STATUS_TRANSITION: { status: 409, message: 'Memorandum %s cannot go from %s to %s' },
   MEMORANDUM_NOT_IN_FORCE: {
@@ -91,7 +110,10 @@ export const errorCatalogue = {
   CERT_EXISTS: { status: 409, message: 'Certificate %s is already registered' },
   CERT_PARTICIPANT_MISMATCH: { status: 403, message: 'Certificate %s is bound to %s, not to %s' },
   CERT_REVOKED: { status: 403, message: 'Certificate %s was revoked at %s (%s)' },
-  CERT_AMBIGUOUS: { status: 409, message: 'Serial number %s is used by more than one issuer: name the certificate by its fingerprint' },
+  CERT_AMBIGUOUS: {
+    status: 409,
+    message: 'Serial number %s is used by more than one issuer: name the certificate by its fingerprint',
+  },
   CERT_PROTECTED: { status: 409, message: 'Certificate %s is the hub CA: %s' },
   HUB_NOT_INITIALISED: { status: 409, message: 'The hub is not initialised in %s: run `vkhid init`' },
   HUB_ALREADY_INITIALISED: { status: 409, message: 'The hub in %s is already initialised' },

@@ -26,7 +26,9 @@ export interface OpenHubOptions {
 /** Opens the store in the data directory (migrating it) and wires the registry on top. */
 export async function openHub(options: OpenHubOptions = {}): Promise<HubContext> {
   const config = loadHubConfig(options.dataDir === undefined ? {} : { dataDir: options.dataDir });
-  const store = await Store.open(new SqliteDialect({ dataDirectory: config.dataDir }), { migrations: registryMigrations });
+  const store = await Store.open(new SqliteDialect({ dataDirectory: config.dataDir }), {
+    migrations: registryMigrations,
+  });
   const registry = new Registry(store, options.now);
   return {
     config,

@@ -2,7 +2,13 @@ import { X509Certificate } from 'node:crypto';
 import { VkhidError } from '../errors/vkhid-error.js';
 import { createCrl, parseRevocationReason } from '../pki/crl-publisher.js';
 import { createHubCa, issueHubCertificates, type HubCa } from '../pki/hub-ca.js';
-import { issueFromCsr, issueWithGeneratedKey, participantCodeOf, type CertificateUsage, type KeyType } from '../pki/certificate-issuer.js';
+import {
+  issueFromCsr,
+  issueWithGeneratedKey,
+  participantCodeOf,
+  type CertificateUsage,
+  type KeyType,
+} from '../pki/certificate-issuer.js';
 import { checkUsage } from '../pki/leaf-profile.js';
 import type { CertificateRecord } from '../registry/registry-model.js';
 import { CertificatePathValidator } from '../trust/certificate-path-validator.js';
@@ -50,9 +56,24 @@ export async function initialiseHub(hub: HubContext, actor: string): Promise<Ini
   });
   const createdAt = new Date().toISOString();
   const records = {
-    ca: certificateRecord(ca.certificatePem, { role: 'hub-ca', participantCode: null, issuedByHub: true, createdAt }),
-    signing: certificateRecord(own.signing.certificatePem, { role: 'hub-sign', participantCode: null, issuedByHub: true, createdAt }),
-    tls: certificateRecord(own.tls.certificatePem, { role: 'hub-tls', participantCode: null, issuedByHub: true, createdAt }),
+    ca: certificateRecord(ca.certificatePem, {
+      role: 'hub-ca',
+      participantCode: null,
+      issuedByHub: true,
+      createdAt,
+    }),
+    signing: certificateRecord(own.signing.certificatePem, {
+      role: 'hub-sign',
+      participantCode: null,
+      issuedByHub: true,
+      createdAt,
+    }),
+    tls: certificateRecord(own.tls.certificatePem, {
+      role: 'hub-tls',
+      participantCode: null,
+      issuedByHub: true,
+      createdAt,
+    }),
   };
   // Keys first (0600, never overwritten), then the registry: a crash in between leaves files `init` refuses
   // to overwrite, which an operator notices, rather than registered certificates without keys.
@@ -76,7 +97,12 @@ export interface IssueRequest {
 }
 
 /** Issues a certificate for a participant from its CSR (the participant keeps its key) and registers it. */
-export async function issueParticipantCertificate(hub: HubContext, csr: Uint8Array | string, request: IssueRequest, actor: string): Promise<CertificateRecord> {
+export async function issueParticipantCertificate(
+  hub: HubContext,
+  csr: Uint8Array | string,
+  request: IssueRequest,
+  actor: string,
+): Promise<CertificateRecord> {
   await activeOrPending(hub, request.participantCode);
   const issued = await issueFromCsr(loadCa(hub), csr, {
     participantCode: request.participantCode,
@@ -105,7 +131,13 @@ export async function issueParticipantBundle(
   return { record, pkcs12: issued.pkcs12 };
 }
 
-async function register(hub: HubContext, pem: string, request: IssueRequest, actor: string, issuedByHub = true): Promise<CertificateRecord> {
+async function register(
+  hub: HubContext,
+  pem: string,
+  request: IssueRequest,
+  actor: string,
+  issuedByHub = true,
+): Promise<CertificateRecord> {
   const record = certificateRecord(pem, {
     role: request.usage === 'sign' ? 'participant-sign' : 'participant-tls',
     participantCode: request.participantCode,
@@ -116,15 +148,25 @@ async function register(hub: HubContext, pem: string, request: IssueRequest, act
   return hub.registry.addCertificate(
     record,
     actor,
-    request.rotate === true ? { overlapDays: request.overlapDays ?? hub.config.pki.rotationOverlapDays } : undefined,
+    request.rotate === true
+      ? { overlapDays: request.overlapDays ?? hub.config.pki.rotationOverlapDays }
+      : undefined,
   );
 }
 
 /** Imports an external CA (a qualified trust-service provider, say) as a trust anchor. */
 export async function importAnchor(hub: HubContext, pem: string, actor: string): Promise<CertificateRecord> {
   const certificate = parseCertificate(pem);
-  if (!certificate.ca) throw new VkhidError('CERT_USAGE', { args: [certificate.subject.replace(/\n/g, ', '), 'a trust anchor (it is not a CA)'] });
-  const record = certificateRecord(pem, { role: 'anchor', participantCode: null, issuedByHub: false, createdAt: new Date().toISOString() });
+  if (!certificate.ca)
+    throw new VkhidError('CERT_USAGE', {
+      args: [certificate.subject.replace(/\n/g, ', '), 'a trust anchor (it is not a CA)'],
+    });
+  const record = certificateRecord(pem, {
+    role: 'anchor',
+    participantCode: null,
+    issuedByHub: false,
+    createdAt: new Date().toISOString(),
+  });
   const saved = await hub.registry.addCertificate(record, actor);
   hub.trustStore.invalidate();
   return saved;
@@ -145,17 +187,25 @@ export async function importParticipantCertificate(
   const certificate = parseCertificate(pem);
   const named = participantCodeOf(certificate);
   if (named !== undefined && named !== request.participantCode) {
-    throw new VkhidError('CERT_PARTICIPANT_MISMATCH', { args: [certificate.serialNumber, named, request.participantCode] });
+    throw new VkhidError('CERT_PARTICIPANT_MISMATCH', {
+      args: [certificate.serialNumber, named, request.participantCode],
+    });
   }
   const anchors = await hub.registry.anchorCertificates();
   const validator = new CertificatePathValidator(anchors.map((anchor) => new X509Certificate(anchor.pem)));
   await validator.validate(certificate, new Date());
-  const issuedByHub = hub.home.initialised && certificate.checkIssued(new X509Certificate(hub.home.read('ca.pem')));
+  const issuedByHub =
+    hub.home.initialised && certificate.checkIssued(new X509Certificate(hub.home.read('ca.pem')));
   return register(hub, certificate.toString(), request, actor, issuedByHub);
 }
 
 /** Revokes a certificate; the reason is one of RFC 5280's, so it can be published in the CRL. */
-export async function revokeCertificate(hub: HubContext, reference: string, reason: string, actor: string): Promise<CertificateRecord> {
+export async function revokeCertificate(
+  hub: HubContext,
+  reference: string,
+  reason: string,
+  actor: string,
+): Promise<CertificateRecord> {
   const revoked = await hub.registry.revokeCertificate(reference, parseRevocationReason(reason), actor);
   hub.trustStore.invalidate();
   return revoked;
@@ -166,12 +216,16 @@ export async function revokeCertificate(hub: HubContext, reference: string, reas
  * CRL number; the counter lives in the store so numbers only grow, across restarts and processes.
  */
 export async function currentCrl(hub: HubContext, now = new Date()): Promise<Buffer> {
-  const revoked = (await hub.registry.listCertificates()).filter((record) => record.status === 'revoked' && record.issuedByHub);
+  const revoked = (await hub.registry.listCertificates()).filter(
+    (record) => record.status === 'revoked' && record.issuedByHub,
+  );
   const crlNumber = await hub.store.transaction(async (tx) => {
     await tx.execute(
       `INSERT INTO hub_counters (name, value) VALUES ('crl-number', 1) ON CONFLICT (name) DO UPDATE SET value = hub_counters.value + 1`,
     );
-    const [row] = await tx.query<{ value: number }>(`SELECT value FROM hub_counters WHERE name = 'crl-number'`);
+    const [row] = await tx.query<{ value: number }>(
+      `SELECT value FROM hub_counters WHERE name = 'crl-number'`,
+    );
     return Number(row?.value ?? 1);
   });
   return createCrl(
@@ -181,14 +235,19 @@ export async function currentCrl(hub: HubContext, now = new Date()): Promise<Buf
       revokedAt: new Date(record.revokedAt ?? now.toISOString()),
       reason: parseRevocationReason(record.revocationReason ?? 'unspecified'),
     })),
-    { thisUpdate: now, nextUpdate: new Date(now.getTime() + hub.config.pki.crlValidityHours * 3_600_000), crlNumber },
+    {
+      thisUpdate: now,
+      nextUpdate: new Date(now.getTime() + hub.config.pki.crlValidityHours * 3_600_000),
+      crlNumber,
+    },
   );
 }
 
 /** Certificates are issued to participants being set up or working, never to one that has withdrawn. */
 async function activeOrPending(hub: HubContext, code: string): Promise<void> {
   const participant = await hub.registry.getParticipant(code);
-  if (participant.status === 'withdrawn') throw new VkhidError('PARTICIPANT_NOT_ACTIVE', { args: [code, participant.status] });
+  if (participant.status === 'withdrawn')
+    throw new VkhidError('PARTICIPANT_NOT_ACTIVE', { args: [code, participant.status] });
 }
 
 function parseCertificate(pem: string): X509Certificate {

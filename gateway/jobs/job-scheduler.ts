@@ -23,14 +23,30 @@ export interface JobStatus {
  * and the admin API.
  */
 export class JobScheduler {
-  private readonly jobs = new Map<string, { definition: JobDefinition; task: ScheduledTask; lastRunAt: Date | null; lastError: string | null; running: boolean }>();
+  private readonly jobs = new Map<
+    string,
+    {
+      definition: JobDefinition;
+      task: ScheduledTask;
+      lastRunAt: Date | null;
+      lastError: string | null;
+      running: boolean;
+    }
+  >();
 
   constructor(private readonly log: Logger) {}
 
   add(definition: JobDefinition): void {
     if (this.jobs.has(definition.name)) throw new Error(`job ${definition.name} is already scheduled`);
-    if (!cron.validate(definition.schedule)) throw new Error(`job ${definition.name}: invalid schedule ${definition.schedule}`);
-    const entry = { definition, lastRunAt: null as Date | null, lastError: null as string | null, running: false, task: undefined as unknown as ScheduledTask };
+    if (!cron.validate(definition.schedule))
+      throw new Error(`job ${definition.name}: invalid schedule ${definition.schedule}`);
+    const entry = {
+      definition,
+      lastRunAt: null as Date | null,
+      lastError: null as string | null,
+      running: false,
+      task: undefined as unknown as ScheduledTask,
+    };
     entry.task = cron.createTask(definition.schedule, () => this.execute(definition.name), {
       name: definition.name,
       timezone: 'Europe/Kyiv',

@@ -5,7 +5,17 @@ import { pino, type Logger } from 'pino';
  * paths below are censored wherever they appear in a logged object, so a careless `log.info({ envelope })`
  * cannot leak a citizen's name, contacts or text into log storage.
  */
-const PERSONAL_KEYS = ['applicant', 'fullName', 'phones', 'emails', 'address', 'text', 'password', 'token', 'authorization'];
+const PERSONAL_KEYS = [
+  'applicant',
+  'fullName',
+  'phones',
+  'emails',
+  'address',
+  'text',
+  'password',
+  'token',
+  'authorization',
+];
 
 /** Each key at the top and up to four levels down (pino's redaction takes explicit paths, not a recursive match). */
 export const REDACTED_PATHS = [

@@ -37,6 +37,9 @@ export function readFile(path: string): Buffer {
   try {
     return readFileSync(path);
   } catch (error) {
-    throw new VkhidError('CLI_FILE_UNREADABLE', { args: [path, (error as NodeJS.ErrnoException).code ?? String(error)], cause: error });
+    throw new VkhidError('CLI_FILE_UNREADABLE', {
+      args: [path, (error as NodeJS.ErrnoException).code ?? String(error)],
+      cause: error,
+    });
   }
 }

@@ -110,7 +110,9 @@ export interface AuditEntry {
 }
 
 /** Which scope kind an appeal kind of the canonical envelope falls under. */
-export function scopeOfAppealKind(kind: 'citizen-appeal' | 'public-info-request' | 'sensitive-report'): ScopeKind {
+export function scopeOfAppealKind(
+  kind: 'citizen-appeal' | 'public-info-request' | 'sensitive-report',
+): ScopeKind {
   switch (kind) {
     case 'citizen-appeal':
       return 'appeal';

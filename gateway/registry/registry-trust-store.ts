@@ -54,13 +54,21 @@ export class RegistryTrustStore implements TrustStore {
   }
 
   /** Why the presented certificate is not one of the sender's: revoked, someone else's, none known for the sender, or unknown. */
-  private async explainMismatch(sender: string, presented: X509Certificate, senderCertificates: number): Promise<VkhidError> {
+  private async explainMismatch(
+    sender: string,
+    presented: X509Certificate,
+    senderCertificates: number,
+  ): Promise<VkhidError> {
     const known = await this.registry.findCertificateByFingerprint(presented.fingerprint256);
     if (known?.status === 'revoked') {
-      return new VkhidError('CERT_REVOKED', { args: [known.serialNumber, known.revokedAt ?? '', known.revocationReason ?? ''] });
+      return new VkhidError('CERT_REVOKED', {
+        args: [known.serialNumber, known.revokedAt ?? '', known.revocationReason ?? ''],
+      });
     }
     if (known !== undefined && known.participantCode !== sender) {
-      return new VkhidError('CERT_PARTICIPANT_MISMATCH', { args: [known.serialNumber, known.participantCode ?? 'the hub', sender] });
+      return new VkhidError('CERT_PARTICIPANT_MISMATCH', {
+        args: [known.serialNumber, known.participantCode ?? 'the hub', sender],
+      });
     }
     if (senderCertificates === 0) return new VkhidError('CERT_UNKNOWN_SIGNER', { args: [sender] });
     return new VkhidError('SIGNATURE_KEYINFO_MISMATCH', { args: [sender] });

@@ -104,15 +104,41 @@ export class Registry {
     return this.store.transaction(async (tx) => {
       const existing = await tx.query(`SELECT code FROM participants WHERE code = ?`, [participant.code]);
       if (existing.length > 0) throw new VkhidError('PARTICIPANT_EXISTS', { args: [participant.code] });
-      await tx.execute(`INSERT INTO participants (${PARTICIPANT_COLUMNS}) VALUES (${placeholders(14)})`, participantToParams(participant) as never);
-      await recordStatusChange(tx, participant.code, null, participant.status, participant.statusReason, participant.createdAt, actor);
-      await audit(tx, actor, 'participant.add', 'participant', participant.code, null, participant, participant.createdAt);
+      await tx.execute(
+        `INSERT INTO participants (${PARTICIPANT_COLUMNS}) VALUES (${placeholders(14)})`,
+        participantToParams(participant) as never,
+      );
+      await recordStatusChange(
+        tx,
+        participant.code,
+        null,
+        participant.status,
+        participant.statusReason,
+        participant.createdAt,
+        actor,
+      );
+      await audit(
+        tx,
+        actor,
+        'participant.add',
+        'participant',
+        participant.code,
+        null,
+        participant,
+        participant.createdAt,
+      );
       return participant;
     });
   }
 
-  async setParticipantStatus(code: string, to: ParticipantStatus, reason: string, actor: string): Promise<Participant> {
-    if (reason.trim() === '') throw new VkhidError('PARTICIPANT_INVALID', { args: ['a reason is required'], field: 'reason' });
+  async setParticipantStatus(
+    code: string,
+    to: ParticipantStatus,
+    reason: string,
+    actor: string,
+  ): Promise<Participant> {
+    if (reason.trim() === '')
+      throw new VkhidError('PARTICIPANT_INVALID', { args: ['a reason is required'], field: 'reason' });
     const at = this.now().toISOString();
     return this.store.transaction(async (tx) => {
       const before = await getParticipant(tx, code);
@@ -120,24 +146,58 @@ export class Registry {
         throw new VkhidError('PARTICIPANT_STATUS_TRANSITION', { args: [code, before.status, to] });
       }
       const after: Participant = { ...before, status: to, statusReason: reason, statusChangedAt: at };
-      await tx.execute(`UPDATE participants SET status = ?, status_reason = ?, status_changed_at = ? WHERE code = ?`, [to, reason, at, code]);
+      await tx.execute(
+        `UPDATE participants SET status = ?, status_reason = ?, status_changed_at = ? WHERE code = ?`,
+        [to, reason, at, code],
+      );
       await recordStatusChange(tx, code, before.status, to, reason, at, actor);
-      await audit(tx, actor, `participant.${to === 'active' ? 'activate' : to === 'suspended' ? 'suspend' : 'withdraw'}`, 'participant', code, before, after, at);
+      await audit(
+        tx,
+        actor,
+        `participant.${to === 'active' ? 'activate' : to === 'suspended' ? 'suspend' : 'withdraw'}`,
+        'participant',
+        code,
+        before,
+        after,
+        at,
+      );
       return after;
     });
   }
 
-  async updateParticipant(code: string, changes: Partial<Omit<NewParticipant, 'code' | 'kind'>>, actor: string): Promise<Participant> {
+  async updateParticipant(
+    code: string,
+    changes: Partial<Omit<NewParticipant, 'code' | 'kind'>>,
+    actor: string,
+  ): Promise<Participant> {
     const at = this.now().toISOString();
     return this.store.transaction(async (tx) => {
       const before = await getParticipant(tx, code);
       // A field given as undefined means "unchanged", not "reset to the default".
       const given = Object.fromEntries(Object.entries(changes).filter(([, value]) => value !== undefined));
-      const merged = validateNewParticipant({ ...before, ...given, code, kind: before.kind }, before.createdAt);
-      const after: Participant = { ...merged, status: before.status, statusReason: before.statusReason, statusChangedAt: before.statusChangedAt };
+      const merged = validateNewParticipant(
+        { ...before, ...given, code, kind: before.kind },
+        before.createdAt,
+      );
+      const after: Participant = {
+        ...merged,
+        status: before.status,
+        statusReason: before.statusReason,
+        statusChangedAt: before.statusChangedAt,
+      };
       await tx.execute(
         `UPDATE participants SET full_name = ?, short_name = ?, edms_id = ?, edms_name = ?, endpoints = ?, adapter = ?, adapter_settings = ?, alert_contact = ? WHERE code = ?`,
-        [after.fullName, after.shortName, after.edmsId, after.edmsName, JSON.stringify(after.endpoints), after.adapter, JSON.stringify(after.adapterSettings), after.alertContact, code],
+        [
+          after.fullName,
+          after.shortName,
+          after.edmsId,
+          after.edmsName,
+          JSON.stringify(after.endpoints),
+          after.adapter,
+          JSON.stringify(after.adapterSettings),
+          after.alertContact,
+          code,
+        ],
       );
       await audit(tx, actor, 'participant.update', 'participant', code, before, after, at);
       return after;
@@ -153,7 +213,10 @@ export class Registry {
       const rows =
         filter.status === undefined
           ? await tx.query<Row>(`SELECT ${PARTICIPANT_COLUMNS} FROM participants ORDER BY code`)
-          : await tx.query<Row>(`SELECT ${PARTICIPANT_COLUMNS} FROM participants WHERE status = ? ORDER BY code`, [filter.status]);
+          : await tx.query<Row>(
+              `SELECT ${PARTICIPANT_COLUMNS} FROM participants WHERE status = ? ORDER BY code`,
+              [filter.status],
+            );
       return rows.map(participantFromRow);
     });
   }
@@ -171,11 +234,22 @@ export class Registry {
           [memorandum.participantCode, ...LIVE_MEMORANDUM_STATUSES],
         )
       ).map(memorandumFromRow);
-      const clash = live.find((other) => periodsOverlap(memorandum, other) && other.scopeKinds.some((kind) => memorandum.scopeKinds.includes(kind)));
-      if (clash !== undefined) throw new VkhidError('MEMORANDUM_OVERLAP', { args: [memorandum.number, clash.number] });
-      const duplicate = await tx.query(`SELECT id FROM memoranda WHERE participant_code = ? AND number = ?`, [memorandum.participantCode, memorandum.number]);
+      const clash = live.find(
+        (other) =>
+          periodsOverlap(memorandum, other) &&
+          other.scopeKinds.some((kind) => memorandum.scopeKinds.includes(kind)),
+      );
+      if (clash !== undefined)
+        throw new VkhidError('MEMORANDUM_OVERLAP', { args: [memorandum.number, clash.number] });
+      const duplicate = await tx.query(`SELECT id FROM memoranda WHERE participant_code = ? AND number = ?`, [
+        memorandum.participantCode,
+        memorandum.number,
+      ]);
       if (duplicate.length > 0) {
-        throw new VkhidError('MEMORANDUM_INVALID', { args: [`number ${memorandum.number} is already registered for ${memorandum.participantCode}`], field: 'number' });
+        throw new VkhidError('MEMORANDUM_INVALID', {
+          args: [`number ${memorandum.number} is already registered for ${memorandum.participantCode}`],
+          field: 'number',
+        });
       }
       await tx.execute(
         `INSERT INTO memoranda (${MEMORANDUM_COLUMNS}, document_base64) VALUES (${placeholders(15)})`,
@@ -203,8 +277,14 @@ export class Registry {
     });
   }
 
-  async setMemorandumStatus(reference: string, to: MemorandumStatus, reason: string, actor: string): Promise<Memorandum> {
-    if (reason.trim() === '') throw new VkhidError('MEMORANDUM_INVALID', { args: ['a reason is required'], field: 'reason' });
+  async setMemorandumStatus(
+    reference: string,
+    to: MemorandumStatus,
+    reason: string,
+    actor: string,
+  ): Promise<Memorandum> {
+    if (reason.trim() === '')
+      throw new VkhidError('MEMORANDUM_INVALID', { args: ['a reason is required'], field: 'reason' });
     const at = this.now().toISOString();
     return this.store.transaction(async (tx) => {
       const before = await findMemorandum(tx, reference);
@@ -216,8 +296,13 @@ export class Registry {
     return this.store.read(async (tx) => {
       const rows =
         filter.participantCode === undefined
-          ? await tx.query<Row>(`SELECT ${MEMORANDUM_COLUMNS} FROM memoranda ORDER BY participant_code, effective_from`)
-          : await tx.query<Row>(`SELECT ${MEMORANDUM_COLUMNS} FROM memoranda WHERE participant_code = ? ORDER BY effective_from`, [filter.participantCode]);
+          ? await tx.query<Row>(
+              `SELECT ${MEMORANDUM_COLUMNS} FROM memoranda ORDER BY participant_code, effective_from`,
+            )
+          : await tx.query<Row>(
+              `SELECT ${MEMORANDUM_COLUMNS} FROM memoranda WHERE participant_code = ? ORDER BY effective_from`,
+              [filter.participantCode],
+            );
       return rows.map(memorandumFromRow);
     });
   }
@@ -235,7 +320,16 @@ export class Registry {
       ).map(memorandumFromRow);
       const expired: Memorandum[] = [];
       for (const memorandum of due) {
-        expired.push(await changeMemorandumStatus(tx, memorandum, 'expired', `effective until ${memorandum.effectiveUntil ?? ''}`, now.toISOString(), actor));
+        expired.push(
+          await changeMemorandumStatus(
+            tx,
+            memorandum,
+            'expired',
+            `effective until ${memorandum.effectiveUntil ?? ''}`,
+            now.toISOString(),
+            actor,
+          ),
+        );
       }
       return expired;
     });
@@ -254,19 +348,28 @@ export class Registry {
       await this.store.read(async (tx) => {
         for (const code of [request.sender, request.recipient]) {
           const participant = await getParticipant(tx, code);
-          if (participant.status !== 'active') throw new VkhidError('PARTICIPANT_NOT_ACTIVE', { args: [code, participant.status] });
+          if (participant.status !== 'active')
+            throw new VkhidError('PARTICIPANT_NOT_ACTIVE', { args: [code, participant.status] });
           const memoranda = (
-            await tx.query<Row>(`SELECT ${MEMORANDUM_COLUMNS} FROM memoranda WHERE participant_code = ? AND status = ?`, [code, 'active'])
+            await tx.query<Row>(
+              `SELECT ${MEMORANDUM_COLUMNS} FROM memoranda WHERE participant_code = ? AND status = ?`,
+              [code, 'active'],
+            )
           ).map(memorandumFromRow);
           const covering = memoranda.find(
             (m) =>
               m.effectiveFrom <= day &&
               (m.effectiveUntil === null || day <= m.effectiveUntil) &&
               (request.scope === null || m.scopeKinds.includes(request.scope)) &&
-              (m.scopeChannels.length === 0 || request.channel === null || request.channel === undefined || m.scopeChannels.includes(request.channel)),
+              (m.scopeChannels.length === 0 ||
+                request.channel === null ||
+                request.channel === undefined ||
+                m.scopeChannels.includes(request.channel)),
           );
           if (covering === undefined) {
-            throw new VkhidError('MEMORANDUM_NOT_IN_FORCE', { args: [code, request.scope ?? 'any kind', day] });
+            throw new VkhidError('MEMORANDUM_NOT_IN_FORCE', {
+              args: [code, request.scope ?? 'any kind', day],
+            });
           }
         }
       });
@@ -280,7 +383,16 @@ export class Registry {
     await this.store.transaction((tx) =>
       tx.execute(
         `INSERT INTO refusals (id, at, sender, recipient, message_id, message_type, code, detail) VALUES (${placeholders(8)})`,
-        [randomUUID(), this.now().toISOString(), request.sender ?? null, request.recipient ?? null, request.messageId ?? null, request.messageType ?? null, error.code, error.message],
+        [
+          randomUUID(),
+          this.now().toISOString(),
+          request.sender ?? null,
+          request.recipient ?? null,
+          request.messageId ?? null,
+          request.messageType ?? null,
+          error.code,
+          error.message,
+        ],
       ),
     );
   }
@@ -291,25 +403,59 @@ export class Registry {
 
   // ---------- certificates ----------
 
-  async addCertificate(record: CertificateRecord, actor: string, supersede?: { overlapDays: number }): Promise<CertificateRecord> {
+  async addCertificate(
+    record: CertificateRecord,
+    actor: string,
+    supersede?: { overlapDays: number },
+  ): Promise<CertificateRecord> {
     const at = this.now();
     return this.store.transaction(async (tx) => {
       if (record.participantCode !== null) await getParticipant(tx, record.participantCode);
-      const existing = await tx.query(`SELECT fingerprint FROM certificates WHERE fingerprint = ?`, [record.fingerprint]);
+      const existing = await tx.query(`SELECT fingerprint FROM certificates WHERE fingerprint = ?`, [
+        record.fingerprint,
+      ]);
       if (existing.length > 0) throw new VkhidError('CERT_EXISTS', { args: [record.serialNumber] });
       if (supersede !== undefined && record.participantCode !== null) {
         const current = (
-          await tx.query<Row>(`SELECT ${CERTIFICATE_COLUMNS} FROM certificates WHERE participant_code = ? AND role = ? AND status = ?`, [record.participantCode, record.role, 'active'])
+          await tx.query<Row>(
+            `SELECT ${CERTIFICATE_COLUMNS} FROM certificates WHERE participant_code = ? AND role = ? AND status = ?`,
+            [record.participantCode, record.role, 'active'],
+          )
         ).map(certificateFromRow);
         const overlapUntil = new Date(at.getTime() + supersede.overlapDays * 86_400_000).toISOString();
         for (const old of current) {
           const after: CertificateRecord = { ...old, status: 'superseded', overlapUntil };
-          await tx.execute(`UPDATE certificates SET status = ?, overlap_until = ? WHERE fingerprint = ?`, ['superseded', overlapUntil, old.fingerprint]);
-          await audit(tx, actor, 'certificate.supersede', 'certificate', old.serialNumber, withoutPem(old), withoutPem(after), at.toISOString());
+          await tx.execute(`UPDATE certificates SET status = ?, overlap_until = ? WHERE fingerprint = ?`, [
+            'superseded',
+            overlapUntil,
+            old.fingerprint,
+          ]);
+          await audit(
+            tx,
+            actor,
+            'certificate.supersede',
+            'certificate',
+            old.serialNumber,
+            withoutPem(old),
+            withoutPem(after),
+            at.toISOString(),
+          );
         }
       }
-      await tx.execute(`INSERT INTO certificates (${CERTIFICATE_COLUMNS}) VALUES (${placeholders(15)})`, certificateToParams(record) as never);
-      await audit(tx, actor, 'certificate.add', 'certificate', record.serialNumber, null, withoutPem(record), at.toISOString());
+      await tx.execute(
+        `INSERT INTO certificates (${CERTIFICATE_COLUMNS}) VALUES (${placeholders(15)})`,
+        certificateToParams(record) as never,
+      );
+      await audit(
+        tx,
+        actor,
+        'certificate.add',
+        'certificate',
+        record.serialNumber,
+        null,
+        withoutPem(record),
+        at.toISOString(),
+      );
       return record;
     });
   }
@@ -319,14 +465,35 @@ export class Registry {
     return this.store.transaction(async (tx) => {
       const before = await findCertificate(tx, reference);
       if (before.role === 'hub-ca') {
-        throw new VkhidError('CERT_PROTECTED', { args: [before.serialNumber, 'revoking it would untrust every certificate the hub issued'] });
+        throw new VkhidError('CERT_PROTECTED', {
+          args: [before.serialNumber, 'revoking it would untrust every certificate the hub issued'],
+        });
       }
       if (before.status === 'revoked') {
-        throw new VkhidError('CERT_REVOKED', { args: [before.serialNumber, before.revokedAt ?? '', before.revocationReason ?? ''] });
+        throw new VkhidError('CERT_REVOKED', {
+          args: [before.serialNumber, before.revokedAt ?? '', before.revocationReason ?? ''],
+        });
       }
-      const after: CertificateRecord = { ...before, status: 'revoked', revokedAt: at, revocationReason: reason };
-      await tx.execute(`UPDATE certificates SET status = ?, revoked_at = ?, revocation_reason = ? WHERE fingerprint = ?`, ['revoked', at, reason, before.fingerprint]);
-      await audit(tx, actor, 'certificate.revoke', 'certificate', before.serialNumber, withoutPem(before), withoutPem(after), at);
+      const after: CertificateRecord = {
+        ...before,
+        status: 'revoked',
+        revokedAt: at,
+        revocationReason: reason,
+      };
+      await tx.execute(
+        `UPDATE certificates SET status = ?, revoked_at = ?, revocation_reason = ? WHERE fingerprint = ?`,
+        ['revoked', at, reason, before.fingerprint],
+      );
+      await audit(
+        tx,
+        actor,
+        'certificate.revoke',
+        'certificate',
+        before.serialNumber,
+        withoutPem(before),
+        withoutPem(after),
+        at,
+      );
       return after;
     });
   }
@@ -335,7 +502,9 @@ export class Registry {
     return this.store.read((tx) => findCertificate(tx, reference));
   }
 
-  async listCertificates(filter: { participantCode?: string; role?: string; expiringWithinDays?: number } = {}): Promise<CertificateRecord[]> {
+  async listCertificates(
+    filter: { participantCode?: string; role?: string; expiringWithinDays?: number } = {},
+  ): Promise<CertificateRecord[]> {
     const conditions: string[] = [];
     const params: (string | number)[] = [];
     if (filter.participantCode !== undefined) {
@@ -352,7 +521,12 @@ export class Registry {
     }
     const where = conditions.length === 0 ? '' : `WHERE ${conditions.join(' AND ')}`;
     return this.store.read(async (tx) =>
-      (await tx.query<Row>(`SELECT ${CERTIFICATE_COLUMNS} FROM certificates ${where} ORDER BY not_after`, params)).map(certificateFromRow),
+      (
+        await tx.query<Row>(
+          `SELECT ${CERTIFICATE_COLUMNS} FROM certificates ${where} ORDER BY not_after`,
+          params,
+        )
+      ).map(certificateFromRow),
     );
   }
 
@@ -371,20 +545,30 @@ export class Registry {
 
   async anchorCertificates(): Promise<CertificateRecord[]> {
     return this.store.read(async (tx) =>
-      (await tx.query<Row>(`SELECT ${CERTIFICATE_COLUMNS} FROM certificates WHERE role IN (?, ?) AND status <> ?`, ['anchor', 'hub-ca', 'revoked'])).map(certificateFromRow),
+      (
+        await tx.query<Row>(
+          `SELECT ${CERTIFICATE_COLUMNS} FROM certificates WHERE role IN (?, ?) AND status <> ?`,
+          ['anchor', 'hub-ca', 'revoked'],
+        )
+      ).map(certificateFromRow),
     );
   }
 
   async findCertificateByFingerprint(fingerprint: string): Promise<CertificateRecord | undefined> {
     return this.store.read(async (tx) => {
-      const rows = await tx.query<Row>(`SELECT ${CERTIFICATE_COLUMNS} FROM certificates WHERE fingerprint = ?`, [fingerprint]);
+      const rows = await tx.query<Row>(
+        `SELECT ${CERTIFICATE_COLUMNS} FROM certificates WHERE fingerprint = ?`,
+        [fingerprint],
+      );
       return rows[0] === undefined ? undefined : certificateFromRow(rows[0]);
     });
   }
 
   // ---------- audit ----------
 
-  async auditTrail(filter: { entity?: string; entityId?: string; limit?: number } = {}): Promise<AuditEntry[]> {
+  async auditTrail(
+    filter: { entity?: string; entityId?: string; limit?: number } = {},
+  ): Promise<AuditEntry[]> {
     const conditions: string[] = [];
     const params: (string | number)[] = [];
     if (filter.entity !== undefined) {
@@ -399,16 +583,18 @@ export class Registry {
     const where = conditions.length === 0 ? '' : `WHERE ${conditions.join(' AND ')}`;
     // The latest `limit` entries, returned oldest first (the order they happened in).
     return this.store.read(async (tx) =>
-      (await tx.query<Row>(`SELECT * FROM audit_log ${where} ORDER BY seq DESC LIMIT ?`, params)).reverse().map((row) => ({
-        id: String(row.id),
-        at: String(row.at),
-        actor: String(row.actor),
-        action: String(row.action),
-        entity: String(row.entity),
-        entityId: String(row.entity_id),
-        before: row.before_state === null ? null : (JSON.parse(row.before_state as string) as unknown),
-        after: row.after_state === null ? null : (JSON.parse(row.after_state as string) as unknown),
-      })),
+      (await tx.query<Row>(`SELECT * FROM audit_log ${where} ORDER BY seq DESC LIMIT ?`, params))
+        .reverse()
+        .map((row) => ({
+          id: String(row.id),
+          at: String(row.at),
+          actor: String(row.actor),
+          action: String(row.action),
+          entity: String(row.entity),
+          entityId: String(row.entity_id),
+          before: row.before_state === null ? null : (JSON.parse(row.before_state as string) as unknown),
+          after: row.after_state === null ? null : (JSON.parse(row.after_state as string) as unknown),
+        })),
     );
   }
 }
@@ -426,34 +612,63 @@ async function getParticipant(tx: StoreConnection, code: string): Promise<Partic
 }
 
 async function findMemorandum(tx: StoreConnection, reference: string): Promise<Memorandum> {
-  const rows = await tx.query<Row>(`SELECT ${MEMORANDUM_COLUMNS} FROM memoranda WHERE id = ? OR number = ?`, [reference, reference]);
+  const rows = await tx.query<Row>(`SELECT ${MEMORANDUM_COLUMNS} FROM memoranda WHERE id = ? OR number = ?`, [
+    reference,
+    reference,
+  ]);
   if (rows.length === 0) throw new VkhidError('MEMORANDUM_NOT_FOUND', { args: [reference] });
   if (rows.length > 1) {
-    throw new VkhidError('MEMORANDUM_INVALID', { args: [`number ${reference} is used by several participants: give the id`], field: 'reference' });
+    throw new VkhidError('MEMORANDUM_INVALID', {
+      args: [`number ${reference} is used by several participants: give the id`],
+      field: 'reference',
+    });
   }
   return memorandumFromRow(rows[0]!);
 }
 
-async function changeMemorandumStatus(tx: StoreConnection, before: Memorandum, to: MemorandumStatus, reason: string, at: string, actor: string): Promise<Memorandum> {
+async function changeMemorandumStatus(
+  tx: StoreConnection,
+  before: Memorandum,
+  to: MemorandumStatus,
+  reason: string,
+  at: string,
+  actor: string,
+): Promise<Memorandum> {
   if (!MEMORANDUM_TRANSITIONS[before.status].includes(to)) {
     throw new VkhidError('MEMORANDUM_STATUS_TRANSITION', { args: [before.number, before.status, to] });
   }
   const after: Memorandum = { ...before, status: to, statusReason: reason, statusChangedAt: at };
-  await tx.execute(`UPDATE memoranda SET status = ?, status_reason = ?, status_changed_at = ? WHERE id = ?`, [to, reason, at, before.id]);
+  await tx.execute(`UPDATE memoranda SET status = ?, status_reason = ?, status_changed_at = ? WHERE id = ?`, [
+    to,
+    reason,
+    at,
+    before.id,
+  ]);
   await audit(tx, actor, `memorandum.${to}`, 'memorandum', before.id, before, after, at);
   return after;
 }
 
 async function findCertificate(tx: StoreConnection, reference: string): Promise<CertificateRecord> {
   const normalised = reference.replace(/^0x/i, '').toUpperCase();
-  const rows = await tx.query<Row>(`SELECT ${CERTIFICATE_COLUMNS} FROM certificates WHERE serial_number = ? OR fingerprint = ?`, [normalised, reference.toUpperCase()]);
+  const rows = await tx.query<Row>(
+    `SELECT ${CERTIFICATE_COLUMNS} FROM certificates WHERE serial_number = ? OR fingerprint = ?`,
+    [normalised, reference.toUpperCase()],
+  );
   if (rows.length === 0) throw new VkhidError('CERT_NOT_FOUND', { args: [reference] });
   // Serials are unique only per issuer: with imported CAs one serial may name two certificates.
   if (rows.length > 1) throw new VkhidError('CERT_AMBIGUOUS', { args: [reference] });
   return certificateFromRow(rows[0]!);
 }
 
-async function recordStatusChange(tx: StoreConnection, code: string, from: ParticipantStatus | null, to: ParticipantStatus, reason: string, at: string, actor: string): Promise<void> {
+async function recordStatusChange(
+  tx: StoreConnection,
+  code: string,
+  from: ParticipantStatus | null,
+  to: ParticipantStatus,
+  reason: string,
+  at: string,
+  actor: string,
+): Promise<void> {
   await tx.execute(
     `INSERT INTO participant_status_changes (id, participant_code, from_status, to_status, reason, changed_at, changed_by) VALUES (${placeholders(7)})`,
     [randomUUID(), code, from, to, reason, at, actor],
@@ -465,20 +680,44 @@ async function recordStatusChange(tx: StoreConnection, code: string, from: Parti
  * writing transaction (one writer at a time), and its unique index turns a race on a multi-writer engine into
  * a refused transaction rather than two entries with one number.
  */
-export async function audit(tx: StoreConnection, actor: string, action: string, entity: string, entityId: string, before: unknown, after: unknown, at: string): Promise<void> {
+export async function audit(
+  tx: StoreConnection,
+  actor: string,
+  action: string,
+  entity: string,
+  entityId: string,
+  before: unknown,
+  after: unknown,
+  at: string,
+): Promise<void> {
   await tx.execute(
     `INSERT INTO audit_log (id, seq, at, actor, action, entity, entity_id, before_state, after_state)
      SELECT ?, COALESCE(MAX(seq), 0) + 1, ?, ?, ?, ?, ?, ?, ? FROM audit_log`,
-    [randomUUID(), at, actor, action, entity, entityId, before === null ? null : JSON.stringify(before), after === null ? null : JSON.stringify(after)],
+    [
+      randomUUID(),
+      at,
+      actor,
+      action,
+      entity,
+      entityId,
+      before === null ? null : JSON.stringify(before),
+      after === null ? null : JSON.stringify(after),
+    ],
   );
 }
 
 function withoutPem(record: CertificateRecord): Omit<CertificateRecord, 'pem'> {
   // The audit trail records what changed; a certificate's PEM never changes and only bloats every entry.
-  return Object.fromEntries(Object.entries(record).filter(([key]) => key !== 'pem')) as Omit<CertificateRecord, 'pem'>;
+  return Object.fromEntries(Object.entries(record).filter(([key]) => key !== 'pem')) as Omit<
+    CertificateRecord,
+    'pem'
+  >;
 }
 
-function periodsOverlap(a: Pick<Memorandum, 'effectiveFrom' | 'effectiveUntil'>, b: Pick<Memorandum, 'effectiveFrom' | 'effectiveUntil'>): boolean {
+function periodsOverlap(
+  a: Pick<Memorandum, 'effectiveFrom' | 'effectiveUntil'>,
+  b: Pick<Memorandum, 'effectiveFrom' | 'effectiveUntil'>,
+): boolean {
   const aEnd = a.effectiveUntil ?? '9999-12-31';
   const bEnd = b.effectiveUntil ?? '9999-12-31';
   return a.effectiveFrom <= bEnd && b.effectiveFrom <= aEnd;
@@ -486,7 +725,12 @@ function periodsOverlap(a: Pick<Memorandum, 'effectiveFrom' | 'effectiveUntil'>,
 
 /** The calendar day in Kyiv: memoranda and statutory deadlines follow the Ukrainian legal calendar. */
 export function kyivDate(at: Date): string {
-  return new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Kyiv', year: 'numeric', month: '2-digit', day: '2-digit' }).format(at);
+  return new Intl.DateTimeFormat('en-CA', {
+    timeZone: 'Europe/Kyiv',
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+  }).format(at);
 }
 
 function isRealDate(value: string): boolean {
@@ -499,12 +743,16 @@ function validateNewParticipant(input: NewParticipant, at: string): Participant 
   const invalid = (why: string, field: string): never => {
     throw new VkhidError('PARTICIPANT_INVALID', { args: [why], field });
   };
-  if (!isValidEdrpou(input.code)) throw new VkhidError('PARTICIPANT_CODE_INVALID', { args: [input.code], field: 'code' });
+  if (!isValidEdrpou(input.code))
+    throw new VkhidError('PARTICIPANT_CODE_INVALID', { args: [input.code], field: 'code' });
   const fullName = input.fullName?.trim() ?? '';
-  if (fullName === '' || fullName.length > 500) invalid('the full name must have 1 to 500 characters', 'fullName');
+  if (fullName === '' || fullName.length > 500)
+    invalid('the full name must have 1 to 500 characters', 'fullName');
   const shortName = (input.shortName ?? fullName).trim();
-  if (shortName === '' || shortName.length > 200) invalid('the short name must have 1 to 200 characters', 'shortName');
-  if (!PARTICIPANT_KINDS.includes(input.kind)) invalid(`kind must be one of ${PARTICIPANT_KINDS.join(', ')}`, 'kind');
+  if (shortName === '' || shortName.length > 200)
+    invalid('the short name must have 1 to 200 characters', 'shortName');
+  if (!PARTICIPANT_KINDS.includes(input.kind))
+    invalid(`kind must be one of ${PARTICIPANT_KINDS.join(', ')}`, 'kind');
   const endpoints = input.endpoints ?? [];
   endpoints.forEach((endpoint, index) => {
     let url: URL;
@@ -552,17 +800,26 @@ function validateNewMemorandum(input: NewMemorandum, at: string): Memorandum {
   const until = input.effectiveUntil ?? null;
   if (until !== null && !isRealDate(until)) invalid(`${until} is not a date (YYYY-MM-DD)`, 'effectiveUntil');
   if (input.signedOn > input.effectiveFrom) {
-    throw new VkhidError('MEMORANDUM_DATES', { args: [`signed ${input.signedOn}, after it takes effect on ${input.effectiveFrom}`], field: 'signedOn' });
+    throw new VkhidError('MEMORANDUM_DATES', {
+      args: [`signed ${input.signedOn}, after it takes effect on ${input.effectiveFrom}`],
+      field: 'signedOn',
+    });
   }
   if (until !== null && until < input.effectiveFrom) {
-    throw new VkhidError('MEMORANDUM_DATES', { args: [`effective until ${until}, before effective from ${input.effectiveFrom}`], field: 'effectiveUntil' });
+    throw new VkhidError('MEMORANDUM_DATES', {
+      args: [`effective until ${until}, before effective from ${input.effectiveFrom}`],
+      field: 'effectiveUntil',
+    });
   }
   const kinds = [...new Set(input.scopeKinds)];
   if (kinds.length === 0) invalid('the scope must name at least one kind', 'scopeKinds');
-  for (const kind of kinds) if (!SCOPE_KINDS.includes(kind)) invalid(`${String(kind)} is not one of ${SCOPE_KINDS.join(', ')}`, 'scopeKinds');
+  for (const kind of kinds)
+    if (!SCOPE_KINDS.includes(kind))
+      invalid(`${String(kind)} is not one of ${SCOPE_KINDS.join(', ')}`, 'scopeKinds');
   const channels = [...new Set(input.scopeChannels ?? [])];
   for (const channel of channels) {
-    if (!(CHANNELS as readonly string[]).includes(channel)) invalid(`${channel} is not one of ${CHANNELS.join(', ')}`, 'scopeChannels');
+    if (!(CHANNELS as readonly string[]).includes(channel))
+      invalid(`${channel} is not one of ${CHANNELS.join(', ')}`, 'scopeChannels');
   }
   const status: MemorandumStatus = input.draft === true ? 'draft' : 'active';
   return {
@@ -575,7 +832,8 @@ function validateNewMemorandum(input: NewMemorandum, at: string): Memorandum {
     scopeKinds: kinds,
     scopeChannels: channels,
     documentName: input.document?.name ?? null,
-    documentSha256: input.document === undefined ? null : createHash('sha256').update(input.document.bytes).digest('hex'),
+    documentSha256:
+      input.document === undefined ? null : createHash('sha256').update(input.document.bytes).digest('hex'),
     status,
     statusReason: status === 'draft' ? 'registered as draft' : 'registered',
     statusChangedAt: at,

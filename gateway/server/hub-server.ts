@@ -36,7 +36,10 @@ export async function startHubServer(options: HubServerOptions = {}): Promise<Ru
   const log = options.logger ?? createLogger();
   const hub = await openHub(options.dataDir === undefined ? {} : { dataDir: options.dataDir });
   if (!hub.home.initialised) {
-    log.info({ dataDir: hub.config.dataDir }, 'first start: creating the development CA and the hub certificates');
+    log.info(
+      { dataDir: hub.config.dataDir },
+      'first start: creating the development CA and the hub certificates',
+    );
     await initialiseHub(hub, 'system:first-start');
   }
   const app = createApp(hub);
@@ -103,7 +106,10 @@ export function createApp(hub: HubContext): Express {
   app.use('/pki', createPkiRouter(hub));
   app.use('/admin', createAdminRouter(hub));
   app.use((req, res) => {
-    res.status(404).type('application/problem+json').json(new VkhidError('ROUTE_NOT_FOUND', { args: [req.method, req.path] }).toProblem(req.originalUrl));
+    res
+      .status(404)
+      .type('application/problem+json')
+      .json(new VkhidError('ROUTE_NOT_FOUND', { args: [req.method, req.path] }).toProblem(req.originalUrl));
   });
   return app;
 }

@@ -40,7 +40,9 @@ export class CertificatePathValidator {
     this.anchors = anchors;
     this.anchorFingerprints = new Set(anchors.map((anchor) => anchor.fingerprint256));
     this.builder = new X509ChainBuilder({
-      certificates: [...anchors, ...intermediates].map((certificate) => new PeculiarCertificate(certificate.raw)),
+      certificates: [...anchors, ...intermediates].map(
+        (certificate) => new PeculiarCertificate(certificate.raw),
+      ),
     });
   }
 
@@ -53,7 +55,9 @@ export class CertificatePathValidator {
     checkKeyStrength(certificate);
     const path = await this.pathFor(certificate);
     if (at < path.notBefore) {
-      throw new VkhidError('CERT_NOT_YET_VALID', { args: [path.latestStarting, path.notBefore.toISOString()] });
+      throw new VkhidError('CERT_NOT_YET_VALID', {
+        args: [path.latestStarting, path.notBefore.toISOString()],
+      });
     }
     if (at > path.notAfter) {
       throw new VkhidError('CERT_EXPIRED', { args: [path.earliestExpiring, path.notAfter.toISOString()] });
@@ -83,12 +87,18 @@ export class CertificatePathValidator {
       throw new VkhidError('CERT_UNTRUSTED', { args: [subject], cause: error });
     }
     const top = chain[chain.length - 1];
-    if (top === undefined || !this.anchorFingerprints.has(new NodeCertificate(Buffer.from(top.rawData)).fingerprint256)) {
+    if (
+      top === undefined ||
+      !this.anchorFingerprints.has(new NodeCertificate(Buffer.from(top.rawData)).fingerprint256)
+    ) {
       throw new VkhidError('CERT_UNTRUSTED', { args: [subject] });
     }
     // The leaf must be allowed to sign; every certificate above it must be a CA.
     const leafUsage = leaf.getExtension(KeyUsagesExtension);
-    if (leafUsage !== null && (leafUsage.usages & (KeyUsageFlags.digitalSignature | KeyUsageFlags.nonRepudiation)) === 0) {
+    if (
+      leafUsage !== null &&
+      (leafUsage.usages & (KeyUsageFlags.digitalSignature | KeyUsageFlags.nonRepudiation)) === 0
+    ) {
       throw new VkhidError('CERT_USAGE', { args: [subject, 'signing'] });
     }
     for (const issuer of chain.slice(1)) {
@@ -96,7 +106,9 @@ export class CertificatePathValidator {
       // A self-signed v1 anchor has no extensions; anything below the anchor must say it is a CA.
       const isAnchor = issuer === top;
       if (!(constraints?.ca ?? isAnchor)) {
-        throw new VkhidError('CERT_UNTRUSTED', { args: [`${subject} (issuer ${issuer.subject} is not a CA)`] });
+        throw new VkhidError('CERT_UNTRUSTED', {
+          args: [`${subject} (issuer ${issuer.subject} is not a CA)`],
+        });
       }
     }
     let notBefore = chain[0]!.notBefore;

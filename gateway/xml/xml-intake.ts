@@ -66,7 +66,10 @@ export function intakeXml(bytes: Uint8Array, limits: IntakeLimits = defaultIntak
  */
 export function decodeXml(bytes: Uint8Array): { text: string; encoding: string } {
   const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  if (buffer.length >= 2 && ((buffer[0] === 0xfe && buffer[1] === 0xff) || (buffer[0] === 0xff && buffer[1] === 0xfe))) {
+  if (
+    buffer.length >= 2 &&
+    ((buffer[0] === 0xfe && buffer[1] === 0xff) || (buffer[0] === 0xff && buffer[1] === 0xfe))
+  ) {
     const label = buffer[0] === 0xfe ? 'utf-16be' : 'utf-16le';
     return { text: strictDecode(buffer.subarray(2), label), encoding: label };
   }
@@ -76,7 +79,8 @@ export function decodeXml(bytes: Uint8Array): { text: string; encoding: string }
   const label = normaliseLabel(declared ?? 'utf-8');
   if (label === 'utf-8') {
     // Fast path: a native validity check, then a plain decode (TextDecoder is 5x slower for the same work).
-    if (!isUtf8(body)) throw new VkhidError('INTAKE_BAD_ENCODING', { args: ['UTF-8', firstInvalidUtf8(body)] });
+    if (!isUtf8(body))
+      throw new VkhidError('INTAKE_BAD_ENCODING', { args: ['UTF-8', firstInvalidUtf8(body)] });
     return { text: body.toString('utf8'), encoding: 'utf-8' };
   }
   return { text: strictDecode(body, label), encoding: label };
@@ -93,14 +97,22 @@ function strictDecode(bytes: Buffer, label: string): string {
   try {
     text = decoder.decode(bytes);
   } catch (error) {
-    throw new VkhidError('INTAKE_BAD_ENCODING', { args: [label, 'a byte sequence is not valid'], cause: error });
+    throw new VkhidError('INTAKE_BAD_ENCODING', {
+      args: [label, 'a byte sequence is not valid'],
+      cause: error,
+    });
   }
   // The WHATWG tables map the bytes a legacy code page leaves undefined (0x98 in windows-1251) to C1 controls,
   // where libxml2 (iconv) refuses them. No real text in a legacy encoding has C1 controls, so refuse them, and
   // the verifier and the schema check keep agreeing on what a document says.
   const c1 = /[\u0080-\u009f]/.exec(text);
   if (c1 !== null && !label.startsWith('utf-')) {
-    throw new VkhidError('INTAKE_BAD_ENCODING', { args: [label, `byte for U+00${c1[0].charCodeAt(0).toString(16).toUpperCase()} is undefined in this encoding`] });
+    throw new VkhidError('INTAKE_BAD_ENCODING', {
+      args: [
+        label,
+        `byte for U+00${c1[0].charCodeAt(0).toString(16).toUpperCase()} is undefined in this encoding`,
+      ],
+    });
   }
   return text;
 }
@@ -112,7 +124,9 @@ function declaredEncoding(bytes: Buffer): string | undefined {
   if (end < 0 || end > 256) return undefined;
   const declaration = bytes.toString('latin1', 0, end);
   if (!declaration.startsWith('<?xml')) return undefined;
-  const match = /\sencoding\s*=\s*(?:"([A-Za-z][A-Za-z0-9._-]*)"|'([A-Za-z][A-Za-z0-9._-]*)')/.exec(declaration);
+  const match = /\sencoding\s*=\s*(?:"([A-Za-z][A-Za-z0-9._-]*)"|'([A-Za-z][A-Za-z0-9._-]*)')/.exec(
+    declaration,
+  );
   return match?.[1] ?? match?.[2];
 }
 
@@ -239,7 +253,8 @@ export function scanXml(text: string, limits: IntakeLimits = defaultIntakeLimits
     if (position < 0) break;
     const nextTag = text.indexOf('<', position);
     // Text outside the root is not XML; xmldom would drop it silently, so the scan refuses it.
-    if (depth <= 0 && hasNonWhitespace(text, position, nextTag < 0 ? text.length : nextTag)) malformedOutsideRoot('text');
+    if (depth <= 0 && hasNonWhitespace(text, position, nextTag < 0 ? text.length : nextTag))
+      malformedOutsideRoot('text');
     position = nextTag;
   }
   if (elements > 0 && depth > 0) malformedOutsideRoot('an unclosed root element');
@@ -268,10 +283,15 @@ function skipPast(text: string, terminator: string, from: number): number {
  * them is a refusal, so the document a signature is checked on is the document the sender wrote. The first
  * problem is kept: xmldom catches what a handler throws and reports it again, wrapped, through the handler.
  */
-function strictErrorHandler(): { handler: Record<'warning' | 'error' | 'fatalError', (message: string) => never>; first: () => VkhidError | undefined } {
+function strictErrorHandler(): {
+  handler: Record<'warning' | 'error' | 'fatalError', (message: string) => never>;
+  first: () => VkhidError | undefined;
+} {
   let first: VkhidError | undefined;
   const fail = (message: string): never => {
-    first ??= new VkhidError('INTAKE_MALFORMED', { args: [message.replace(/^\[xmldom [a-z]+\]\s*/i, '').split('\n')[0] ?? message] });
+    first ??= new VkhidError('INTAKE_MALFORMED', {
+      args: [message.replace(/^\[xmldom [a-z]+\]\s*/i, '').split('\n')[0] ?? message],
+    });
     throw first;
   };
   return { handler: { warning: fail, error: fail, fatalError: fail }, first: () => first };
@@ -285,10 +305,18 @@ export function parseXml(text: string): Document {
     // No locator: position tracking costs 10% of parse time and messages name the problem anyway.
     document = new DOMParser({ errorHandler: handler }).parseFromString(text, 'text/xml');
   } catch (error) {
-    throw first() ?? new VkhidError('INTAKE_MALFORMED', { args: [error instanceof Error ? error.message : String(error)], cause: error });
+    throw (
+      first() ??
+      new VkhidError('INTAKE_MALFORMED', {
+        args: [error instanceof Error ? error.message : String(error)],
+        cause: error,
+      })
+    );
   }
-  if (document.doctype !== null && document.doctype !== undefined) throw new VkhidError('INTAKE_DTD_FORBIDDEN');
-  if (document.documentElement === null) throw new VkhidError('INTAKE_MALFORMED', { args: ['no root element'] });
+  if (document.doctype !== null && document.doctype !== undefined)
+    throw new VkhidError('INTAKE_DTD_FORBIDDEN');
+  if (document.documentElement === null)
+    throw new VkhidError('INTAKE_MALFORMED', { args: ['no root element'] });
   checkNamespacesBound(document.documentElement);
   return document;
 }
@@ -302,14 +330,18 @@ function checkNamespacesBound(root: Element): void {
   while (stack.length > 0) {
     const element = stack.pop()!;
     if (element.prefix !== null && element.prefix !== '' && !element.namespaceURI) {
-      throw new VkhidError('INTAKE_MALFORMED', { args: [`the prefix of ${element.tagName} is not declared`] });
+      throw new VkhidError('INTAKE_MALFORMED', {
+        args: [`the prefix of ${element.tagName} is not declared`],
+      });
     }
     const attributes = element.attributes;
     for (let index = 0; index < attributes.length; index++) {
       const attribute = attributes.item(index)!;
       const prefix = attribute.prefix;
       if (prefix !== null && prefix !== '' && prefix !== 'xmlns' && !attribute.namespaceURI) {
-        throw new VkhidError('INTAKE_MALFORMED', { args: [`the prefix of attribute ${attribute.name} is not declared`] });
+        throw new VkhidError('INTAKE_MALFORMED', {
+          args: [`the prefix of attribute ${attribute.name} is not declared`],
+        });
       }
     }
     for (let child = element.firstChild; child !== null; child = child.nextSibling) {

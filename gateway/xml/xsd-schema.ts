@@ -1,6 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
-import { ParseOption, XmlDocument, XmlError, XmlParseError, XmlValidateError, XsdValidator } from 'libxml2-wasm';
+import {
+  ParseOption,
+  XmlDocument,
+  XmlError,
+  XmlParseError,
+  XmlValidateError,
+  XsdValidator,
+} from 'libxml2-wasm';
 import type { ErrorCode } from '../errors/error-catalogue.js';
 import { VkhidError } from '../errors/vkhid-error.js';
 

@@ -138,7 +138,9 @@ describe('certificate import, revocation and audit rules', () => {
       'the same serial from another issuer (UNIQUE (issuer, serial_number) allows it)',
     );
     // Serials are unique per issuer only: the serial alone is refused, the fingerprint is not.
-    await assert.rejects(revokeCertificate(testHub.hub, hubIssued.serialNumber, 'superseded', 'test'), { code: 'CERT_AMBIGUOUS' });
+    await assert.rejects(revokeCertificate(testHub.hub, hubIssued.serialNumber, 'superseded', 'test'), {
+      code: 'CERT_AMBIGUOUS',
+    });
     const revoked = await revokeCertificate(testHub.hub, hubIssued.fingerprint, 'superseded', 'test');
     assert.equal(revoked.fingerprint, hubIssued.fingerprint);
   });

@@ -25,7 +25,9 @@ let rsaSigner: TestIdentity;
 let ecSigner: TestIdentity;
 let otherSigner: TestIdentity;
 
-function verifier(options: { pinned?: TestIdentity[]; anchors?: TestIdentity[]; now?: Date } = {}): EnvelopeVerifier {
+function verifier(
+  options: { pinned?: TestIdentity[]; anchors?: TestIdentity[]; now?: Date } = {},
+): EnvelopeVerifier {
   const trustStore = new StaticTrustStore({
     anchors: (options.anchors ?? [ca]).map((identity) => identity.certificate),
     ...(options.pinned === undefined
@@ -36,8 +38,16 @@ function verifier(options: { pinned?: TestIdentity[]; anchors?: TestIdentity[]; 
   return new EnvelopeVerifier({ trustStore, schema: envelopeSchema(), ...(now ? { now: () => now } : {}) });
 }
 
-function signWith(identity: TestIdentity, xml = unsigned, reference: 'document' | 'root-id' = 'document'): string {
-  return new EnvelopeSigner({ privateKey: identity.privateKey, certificate: identity.certificate, reference }).sign(xml);
+function signWith(
+  identity: TestIdentity,
+  xml = unsigned,
+  reference: 'document' | 'root-id' = 'document',
+): string {
+  return new EnvelopeSigner({
+    privateKey: identity.privateKey,
+    certificate: identity.certificate,
+    reference,
+  }).sign(xml);
 }
 
 async function rejects(promise: Promise<unknown>, code: ErrorCode): Promise<void> {
@@ -65,7 +75,10 @@ describe('EnvelopeVerifier: the signature profile and hardened intake', function
       const verified = await verifier().verify(bytes(signWith(rsaSigner)));
       assert.equal(verified.sender, sender);
       assert.equal(verified.type, 'appeal');
-      assert.ok(!verified.signedXml.includes('Signature'), 'the signed content excludes the enveloped Signature');
+      assert.ok(
+        !verified.signedXml.includes('Signature'),
+        'the signed content excludes the enveloped Signature',
+      );
       assert.ok(verified.signedXml.startsWith('<Envelope xmlns="urn:vkhid:envelope:1"'));
       assert.equal(verified.signer.fingerprint, rsaSigner.certificate.fingerprint256);
     });
@@ -76,7 +89,10 @@ describe('EnvelopeVerifier: the signature profile and hardened intake', function
     });
 
     it('verifies a reference by the root Id', async () => {
-      const withId = unsigned.replace('<Envelope xmlns="urn:vkhid:envelope:1"', '<Envelope xmlns="urn:vkhid:envelope:1" Id="m1"');
+      const withId = unsigned.replace(
+        '<Envelope xmlns="urn:vkhid:envelope:1"',
+        '<Envelope xmlns="urn:vkhid:envelope:1" Id="m1"',
+      );
       const signed = signWith(rsaSigner, withId, 'root-id');
       assert.match(signed, /<ds:Reference URI="#m1">/);
       await verifier().verify(bytes(signed));
@@ -104,7 +120,10 @@ describe('EnvelopeVerifier: the signature profile and hardened intake', function
 
     it('refuses a tampered signature value', async () => {
       const signed = signWith(rsaSigner);
-      const tampered = signed.replace(/<ds:SignatureValue>(.)/, (_, first: string) => `<ds:SignatureValue>${first === 'A' ? 'B' : 'A'}`);
+      const tampered = signed.replace(
+        /<ds:SignatureValue>(.)/,
+        (_, first: string) => `<ds:SignatureValue>${first === 'A' ? 'B' : 'A'}`,
+      );
       await rejects(verifier().verify(bytes(tampered)), 'SIGNATURE_INVALID');
     });
 
@@ -122,7 +141,10 @@ describe('EnvelopeVerifier: the signature profile and hardened intake', function
 
     it('refuses a processing instruction inside the envelope', async () => {
       const signed = signWith(rsaSigner);
-      await rejects(verifier().verify(bytes(signed.replace('<Body>', '<Body><?evil x?>'))), 'ENVELOPE_MARKUP_FORBIDDEN');
+      await rejects(
+        verifier().verify(bytes(signed.replace('<Body>', '<Body><?evil x?>'))),
+        'ENVELOPE_MARKUP_FORBIDDEN',
+      );
     });
 
     it('refuses a processing instruction added before the root after signing', async () => {
@@ -132,12 +154,19 @@ describe('EnvelopeVerifier: the signature profile and hardened intake', function
     });
 
     it('refuses to sign what the verifier would refuse (a comment or a processing instruction)', () => {
-      assert.throws(() => signWith(rsaSigner, unsigned.replace('<Body>', '<Body><!-- note -->')), { code: 'ENVELOPE_MARKUP_FORBIDDEN' });
-      assert.throws(() => signWith(rsaSigner, unsigned.replace('<Envelope', '<?pi x?><Envelope')), { code: 'ENVELOPE_MARKUP_FORBIDDEN' });
+      assert.throws(() => signWith(rsaSigner, unsigned.replace('<Body>', '<Body><!-- note -->')), {
+        code: 'ENVELOPE_MARKUP_FORBIDDEN',
+      });
+      assert.throws(() => signWith(rsaSigner, unsigned.replace('<Envelope', '<?pi x?><Envelope')), {
+        code: 'ENVELOPE_MARKUP_FORBIDDEN',
+      });
     });
 
     it('accepts comments outside the root, which no implementation signs', async () => {
-      const signed = signWith(rsaSigner, unsigned.replace('<Envelope', '<!-- exported by EDMS -->\n<Envelope'));
+      const signed = signWith(
+        rsaSigner,
+        unsigned.replace('<Envelope', '<!-- exported by EDMS -->\n<Envelope'),
+      );
       await verifier().verify(bytes(`${signed}\n<!-- trailing -->`));
     });
   });
@@ -145,12 +174,17 @@ describe('EnvelopeVerifier: the signature profile and hardened intake', function
   describe('signature wrapping', () => {
     it('refuses the signed envelope moved inside a new root', async () => {
       const signed = signWith(rsaSigner).replace(/^<\?xml[^?]*\?>/, '');
-      await rejects(verifier().verify(bytes(`<Wrapper xmlns="urn:evil">${signed}</Wrapper>`)), 'ENVELOPE_FOREIGN_NAMESPACE');
+      await rejects(
+        verifier().verify(bytes(`<Wrapper xmlns="urn:evil">${signed}</Wrapper>`)),
+        'ENVELOPE_FOREIGN_NAMESPACE',
+      );
     });
 
     it('refuses a forged envelope that carries the signed original inside it', async () => {
       const signed = signWith(rsaSigner).replace(/^<\?xml[^?]*\?>/, '');
-      const forgedBody = unsigned.replace(/<Subject>[^<]*<\/Subject>/, '<Subject>Підроблено</Subject>').replace(/^<\?xml[^?]*\?>/, '');
+      const forgedBody = unsigned
+        .replace(/<Subject>[^<]*<\/Subject>/, '<Subject>Підроблено</Subject>')
+        .replace(/^<\?xml[^?]*\?>/, '');
       const wrapped = forgedBody.replace('</Body>', `</Body>${signed}`);
       await rejects(verifier().verify(bytes(wrapped)), 'SIGNATURE_MISPLACED');
     });
@@ -170,10 +204,16 @@ describe('EnvelopeVerifier: the signature profile and hardened intake', function
     });
 
     it('refuses a second element with the referenced Id', async () => {
-      const withId = unsigned.replace('<Envelope xmlns="urn:vkhid:envelope:1"', '<Envelope xmlns="urn:vkhid:envelope:1" Id="m1"');
+      const withId = unsigned.replace(
+        '<Envelope xmlns="urn:vkhid:envelope:1"',
+        '<Envelope xmlns="urn:vkhid:envelope:1" Id="m1"',
+      );
       const signed = signWith(rsaSigner, withId, 'root-id');
       await verifier().verify(bytes(signed));
-      await rejects(verifier().verify(bytes(signed.replace('<Body>', '<Body Id="m1">'))), 'SIGNATURE_DUPLICATE_ID');
+      await rejects(
+        verifier().verify(bytes(signed.replace('<Body>', '<Body Id="m1">'))),
+        'SIGNATURE_DUPLICATE_ID',
+      );
     });
 
     it('refuses a reference to a part of the document only', async () => {
@@ -200,25 +240,42 @@ describe('EnvelopeVerifier: the signature profile and hardened intake', function
     });
 
     it('accepts the forging helper output when it follows the profile (the attack tests are not vacuous)', async () => {
-      const genuine = forgeSignature({ xml: unsigned, key: rsaSigner.privateKey, certificate: rsaSigner.certificate });
+      const genuine = forgeSignature({
+        xml: unsigned,
+        key: rsaSigner.privateKey,
+        certificate: rsaSigner.certificate,
+      });
       await verifier().verify(bytes(genuine));
     });
 
     it('refuses two Signatures', async () => {
       const signed = signWith(rsaSigner);
       const signature = /<ds:Signature[\s\S]*<\/ds:Signature>/.exec(signed)![0];
-      await rejects(verifier().verify(bytes(signed.replace(signature, signature + signature))), 'SIGNATURE_MULTIPLE');
+      await rejects(
+        verifier().verify(bytes(signed.replace(signature, signature + signature))),
+        'SIGNATURE_MULTIPLE',
+      );
     });
   });
 
   describe('algorithms', () => {
     it('refuses a SHA-1 digest', async () => {
-      const forged = forgeSignature({ xml: unsigned, key: rsaSigner.privateKey, certificate: rsaSigner.certificate, digestMethod: URIS.sha1 });
+      const forged = forgeSignature({
+        xml: unsigned,
+        key: rsaSigner.privateKey,
+        certificate: rsaSigner.certificate,
+        digestMethod: URIS.sha1,
+      });
       await rejects(verifier().verify(bytes(forged)), 'SIGNATURE_ALGORITHM_FORBIDDEN');
     });
 
     it('refuses RSA-SHA1', async () => {
-      const forged = forgeSignature({ xml: unsigned, key: rsaSigner.privateKey, certificate: rsaSigner.certificate, signatureMethod: URIS.rsaSha1 });
+      const forged = forgeSignature({
+        xml: unsigned,
+        key: rsaSigner.privateKey,
+        certificate: rsaSigner.certificate,
+        signatureMethod: URIS.rsaSha1,
+      });
       await rejects(verifier().verify(bytes(forged)), 'SIGNATURE_ALGORITHM_FORBIDDEN');
     });
 
@@ -244,7 +301,12 @@ describe('EnvelopeVerifier: the signature profile and hardened intake', function
     });
 
     it('refuses an ECDSA algorithm claimed with an RSA key', async () => {
-      const forged = forgeSignature({ xml: unsigned, key: rsaSigner.privateKey, certificate: rsaSigner.certificate, signatureMethod: URIS.ecdsaSha256 });
+      const forged = forgeSignature({
+        xml: unsigned,
+        key: rsaSigner.privateKey,
+        certificate: rsaSigner.certificate,
+        signatureMethod: URIS.ecdsaSha256,
+      });
       await rejects(verifier().verify(bytes(forged)), 'SIGNATURE_KEY_MISMATCH');
     });
   });
@@ -252,24 +314,36 @@ describe('EnvelopeVerifier: the signature profile and hardened intake', function
   describe('certificates and trust', () => {
     it('refuses a KeyInfo certificate that is not the one pinned for the sender', async () => {
       await verifier({ pinned: [rsaSigner] }).verify(bytes(signWith(rsaSigner)));
-      await rejects(verifier({ pinned: [rsaSigner] }).verify(bytes(signWith(otherSigner))), 'SIGNATURE_KEYINFO_MISMATCH');
+      await rejects(
+        verifier({ pinned: [rsaSigner] }).verify(bytes(signWith(otherSigner))),
+        'SIGNATURE_KEYINFO_MISMATCH',
+      );
     });
 
     it('takes the key from the trust store, not from KeyInfo', async () => {
       // The document names the pinned certificate in KeyInfo but was signed by another key.
       const signed = signWith(otherSigner);
-      const relabelled = signed.replace(otherSigner.certificate.raw.toString('base64'), rsaSigner.certificate.raw.toString('base64'));
+      const relabelled = signed.replace(
+        otherSigner.certificate.raw.toString('base64'),
+        rsaSigner.certificate.raw.toString('base64'),
+      );
       await rejects(verifier({ pinned: [rsaSigner] }).verify(bytes(relabelled)), 'SIGNATURE_INVALID');
     });
 
     it('refuses an expired certificate', async () => {
-      const expired = await issueCertificate(ca, 'Expired', { notBefore: new Date(Date.now() - 30 * DAY), notAfter: new Date(Date.now() - DAY) });
+      const expired = await issueCertificate(ca, 'Expired', {
+        notBefore: new Date(Date.now() - 30 * DAY),
+        notAfter: new Date(Date.now() - DAY),
+      });
       await verifier({ now: new Date(Date.now() - 2 * DAY) }).verify(bytes(signWith(expired)));
       await rejects(verifier().verify(bytes(signWith(expired))), 'CERT_EXPIRED');
     });
 
     it('refuses a certificate that is not yet valid', async () => {
-      const future = await issueCertificate(ca, 'Future', { notBefore: new Date(Date.now() + DAY), notAfter: new Date(Date.now() + 30 * DAY) });
+      const future = await issueCertificate(ca, 'Future', {
+        notBefore: new Date(Date.now() + DAY),
+        notAfter: new Date(Date.now() + 30 * DAY),
+      });
       await verifier({ now: new Date(Date.now() + 2 * DAY) }).verify(bytes(signWith(future)));
       await rejects(verifier().verify(bytes(signWith(future))), 'CERT_NOT_YET_VALID');
     });
@@ -314,20 +388,30 @@ describe('EnvelopeVerifier: the signature profile and hardened intake', function
     const signedOnce = (): string => signWith(rsaSigner);
 
     it('refuses XXE (an external entity)', async () => {
-      const xxe = signedOnce().replace(/^<\?xml[^?]*\?>/, '<?xml version="1.0"?><!DOCTYPE e [<!ENTITY x SYSTEM "file:///etc/passwd">]>');
+      const xxe = signedOnce().replace(
+        /^<\?xml[^?]*\?>/,
+        '<?xml version="1.0"?><!DOCTYPE e [<!ENTITY x SYSTEM "file:///etc/passwd">]>',
+      );
       await rejects(verifier().verify(bytes(xxe)), 'INTAKE_DTD_FORBIDDEN');
     });
 
     it('refuses entity expansion (billion laughs)', async () => {
-      const laughs = '<!DOCTYPE l [<!ENTITY a "lol"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;"><!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;">]>';
-      const bomb = signedOnce().replace(/^<\?xml[^?]*\?>/, `<?xml version="1.0"?>${laughs}`).replace('<Subject>', '<Subject>&c;');
+      const laughs =
+        '<!DOCTYPE l [<!ENTITY a "lol"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;"><!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;">]>';
+      const bomb = signedOnce()
+        .replace(/^<\?xml[^?]*\?>/, `<?xml version="1.0"?>${laughs}`)
+        .replace('<Subject>', '<Subject>&c;');
       await rejects(verifier().verify(bytes(bomb)), 'INTAKE_DTD_FORBIDDEN');
     });
 
     it('refuses a document over the size limit', async () => {
       const signed = signedOnce();
       const limits = { ...defaultIntakeLimits, maxBytes: Buffer.byteLength(signed) };
-      const small = new EnvelopeVerifier({ trustStore: new StaticTrustStore({ anchors: [ca.certificate], acceptChainedKeyInfo: true }), schema: envelopeSchema(), limits });
+      const small = new EnvelopeVerifier({
+        trustStore: new StaticTrustStore({ anchors: [ca.certificate], acceptChainedKeyInfo: true }),
+        schema: envelopeSchema(),
+        limits,
+      });
       await small.verify(bytes(signed));
       await rejects(small.verify(bytes(`${signed} `)), 'INTAKE_TOO_LARGE');
     });
@@ -344,7 +428,10 @@ describe('EnvelopeVerifier: the signature profile and hardened intake', function
 
     it('refuses more attributes on one element than the limit', async () => {
       const attributes = Array.from({ length: 40 }, (_, i) => ` a${i}="1"`).join('');
-      await rejects(verifier().verify(bytes(signedOnce().replace('<Body>', `<Body${attributes}>`))), 'INTAKE_TOO_MANY_ATTRIBUTES');
+      await rejects(
+        verifier().verify(bytes(signedOnce().replace('<Body>', `<Body${attributes}>`))),
+        'INTAKE_TOO_MANY_ATTRIBUTES',
+      );
     });
 
     it('refuses invalid UTF-8', async () => {
@@ -372,10 +459,12 @@ class TextEncoderWindows1251 {
     for (let byte = 0; byte < 256; byte++) this.table.set(decoder.decode(Uint8Array.of(byte)), byte);
   }
   encode(text: string): Uint8Array {
-    return Uint8Array.from([...text].map((char) => {
-      const byte = this.table.get(char);
-      if (byte === undefined) throw new Error(`not encodable in windows-1251: ${char}`);
-      return byte;
-    }));
+    return Uint8Array.from(
+      [...text].map((char) => {
+        const byte = this.table.get(char);
+        if (byte === undefined) throw new Error(`not encodable in windows-1251: ${char}`);
+        return byte;
+      }),
+    );
   }
 }

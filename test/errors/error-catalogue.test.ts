@@ -21,12 +21,17 @@ describe('the error catalogue', () => {
     const documented = documentedCodes();
     for (const [code, spec] of Object.entries(errorCatalogue)) {
       assert.ok(documented.has(code), `${code} is missing from docs/errors.md`);
-      assert.equal(documented.get(code), spec.status, `${code}: the documented status differs from the catalogue`);
+      assert.equal(
+        documented.get(code),
+        spec.status,
+        `${code}: the documented status differs from the catalogue`,
+      );
     }
   });
 
   it('documents no code the catalogue does not have', () => {
-    for (const code of documentedCodes().keys()) assert.ok(isErrorCode(code), `docs/errors.md names unknown code ${code}`);
+    for (const code of documentedCodes().keys())
+      assert.ok(isErrorCode(code), `docs/errors.md names unknown code ${code}`);
   });
 
   it('uses only 4xx and 5xx statuses and upper-case codes', () => {

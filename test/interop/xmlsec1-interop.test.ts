@@ -522,8 +522,18 @@ describe('Interop with xmlsec1 (independent XMLDSig implementation)', function (
             xmlsecVerify(file('vkhid-appeal-pi-added.xml'), pki.caPem, XMLSEC_DOCUMENT_REFERENCE).status,
             0,
           );
-          const result = await vkhid(['envelope', 'verify', file('vkhid-appeal-pi-added.xml'), '--ca', pki.caPem]);
-          assert.equal(result.code, 1, `Vkhid accepted a document changed outside the root: ${result.stdout}`);
+          const result = await vkhid([
+            'envelope',
+            'verify',
+            file('vkhid-appeal-pi-added.xml'),
+            '--ca',
+            pki.caPem,
+          ]);
+          assert.equal(
+            result.code,
+            1,
+            `Vkhid accepted a document changed outside the root: ${result.stdout}`,
+          );
           assert.equal(verdict(result).code, 'ENVELOPE_MARKUP_FORBIDDEN');
         });
       });

@@ -41,7 +41,11 @@ describe('JobScheduler', () => {
 
   it('keeps a failure as the last error instead of throwing', async () => {
     const scheduler = new JobScheduler(quiet);
-    scheduler.add({ name: 'broken', schedule: '0 3 * * *', run: () => Promise.reject(new Error('disk full')) });
+    scheduler.add({
+      name: 'broken',
+      schedule: '0 3 * * *',
+      run: () => Promise.reject(new Error('disk full')),
+    });
     await scheduler.execute('broken');
     assert.equal(scheduler.list()[0]?.lastError, 'disk full');
   });
@@ -49,7 +53,13 @@ describe('JobScheduler', () => {
   it('refuses a duplicate name and an invalid schedule', () => {
     const scheduler = new JobScheduler(quiet);
     scheduler.add({ name: 'a', schedule: '0 3 * * *', run: () => Promise.resolve() });
-    assert.throws(() => scheduler.add({ name: 'a', schedule: '0 3 * * *', run: () => Promise.resolve() }), /already scheduled/);
-    assert.throws(() => scheduler.add({ name: 'b', schedule: 'every day', run: () => Promise.resolve() }), /invalid schedule/);
+    assert.throws(
+      () => scheduler.add({ name: 'a', schedule: '0 3 * * *', run: () => Promise.resolve() }),
+      /already scheduled/,
+    );
+    assert.throws(
+      () => scheduler.add({ name: 'b', schedule: 'every day', run: () => Promise.resolve() }),
+      /invalid schedule/,
+    );
   });
 });

@@ -10,7 +10,15 @@ function capture(): { stream: Writable; lines: () => Record<string, unknown>[] }
       callback();
     },
   });
-  return { stream, lines: () => chunks.join('').trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>) };
+  return {
+    stream,
+    lines: () =>
+      chunks
+        .join('')
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line) as Record<string, unknown>),
+  };
 }
 
 describe('the logger', () => {
@@ -21,7 +29,12 @@ describe('the logger', () => {
       {
         envelope: {
           header: { messageId: 'm-1', sender: '00015622' },
-          body: { appeal: { applicant: { fullName: 'Шевченко Олена', contacts: { phones: ['+380441234567'] } }, text: 'Прошу...' } },
+          body: {
+            appeal: {
+              applicant: { fullName: 'Шевченко Олена', contacts: { phones: ['+380441234567'] } },
+              text: 'Прошу...',
+            },
+          },
         },
         fullName: 'Шевченко Олена',
       },
@@ -39,7 +52,10 @@ describe('the logger', () => {
 
   it('censors credentials', () => {
     const { stream, lines } = capture();
-    createLogger({ destination: stream }).info({ req: { headers: { authorization: 'Bearer secret-token' } }, password: 'p@ss' }, 'request');
+    createLogger({ destination: stream }).info(
+      { req: { headers: { authorization: 'Bearer secret-token' } }, password: 'p@ss' },
+      'request',
+    );
     const serialised = JSON.stringify(lines()[0]);
     assert.ok(!serialised.includes('secret-token') && !serialised.includes('p@ss'), serialised);
   });

@@ -30,8 +30,10 @@ describe('ЄДРПОУ check digit', () => {
     for (let n = 0; n < 10_000_000 && found === undefined; n += 7) {
       const prefix = String(n).padStart(7, '0');
       const value = Number(prefix) * 10;
-      const weights = value < 30_000_000 || value > 60_000_000 ? [1, 2, 3, 4, 5, 6, 7] : [7, 1, 2, 3, 4, 5, 6];
-      const sum = (extra: number): number => weights.reduce((t, w, i) => t + (w + extra) * Number(prefix[i]), 0) % 11;
+      const weights =
+        value < 30_000_000 || value > 60_000_000 ? [1, 2, 3, 4, 5, 6, 7] : [7, 1, 2, 3, 4, 5, 6];
+      const sum = (extra: number): number =>
+        weights.reduce((t, w, i) => t + (w + extra) * Number(prefix[i]), 0) % 11;
       if (sum(0) === 10 && sum(2) === 10) found = prefix;
     }
     assert.ok(found !== undefined);

@@ -23,7 +23,13 @@ function get(hub: RunningHub, path: string, headers: Record<string, string> = {}
     const req = request(`${hub.url}${path}`, { ca, headers }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, type: String(res.headers['content-type'] ?? ''), body: Buffer.concat(chunks) }));
+      res.on('end', () =>
+        resolve({
+          status: res.statusCode ?? 0,
+          type: String(res.headers['content-type'] ?? ''),
+          body: Buffer.concat(chunks),
+        }),
+      );
     });
     req.on('error', reject);
     req.end();
@@ -81,7 +87,10 @@ describe('the hub server on the embedded default', function () {
   });
 
   it('lists its scheduled jobs with their next run', () => {
-    const names = running.jobs.list().map((job) => job.name).sort();
+    const names = running.jobs
+      .list()
+      .map((job) => job.name)
+      .sort();
     assert.deepEqual(names, ['certificate-expiry-warnings', 'memorandum-expiry']);
     for (const job of running.jobs.list()) assert.notEqual(job.nextRunAt, null);
   });

@@ -34,7 +34,9 @@ function algorithmFor(kind: KeyKind): RsaHashedKeyGenParams | EcKeyGenParams {
 }
 
 function signingAlgorithm(keys: CryptoKeyPair): Algorithm | EcdsaParams {
-  return keys.privateKey.algorithm.name === 'ECDSA' ? ({ name: 'ECDSA', hash: 'SHA-256' } satisfies EcdsaParams) : keys.privateKey.algorithm;
+  return keys.privateKey.algorithm.name === 'ECDSA'
+    ? ({ name: 'ECDSA', hash: 'SHA-256' } satisfies EcdsaParams)
+    : keys.privateKey.algorithm;
 }
 
 function toIdentity(certificate: x509.X509Certificate, keys: CryptoKeyPair, name: string): TestIdentity {
@@ -76,8 +78,15 @@ export interface IssueOptions {
   readonly isCa?: boolean;
 }
 
-export async function issueCertificate(ca: TestIdentity, name: string, options: IssueOptions = {}): Promise<TestIdentity> {
-  const keys = await webcrypto.subtle.generateKey(algorithmFor(options.kind ?? 'rsa'), true, ['sign', 'verify']);
+export async function issueCertificate(
+  ca: TestIdentity,
+  name: string,
+  options: IssueOptions = {},
+): Promise<TestIdentity> {
+  const keys = await webcrypto.subtle.generateKey(algorithmFor(options.kind ?? 'rsa'), true, [
+    'sign',
+    'verify',
+  ]);
   const certificate = await x509.X509CertificateGenerator.create({
     serialNumber: randomSerial(),
     subject: `CN=${name}`,
