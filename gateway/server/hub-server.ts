@@ -46,6 +46,8 @@ export async function startHubServer(options: HubServerOptions = {}): Promise<Ru
   const server = createServer(
     {
       key: hub.home.read('hub-tls.key'),
+      // `vkhid init` encrypts the hub keys with the CA passphrase when one is set.
+      ...(process.env.VKHID_CA_PASSPHRASE ? { passphrase: process.env.VKHID_CA_PASSPHRASE } : {}),
       cert: hub.home.read('hub-tls.pem'),
       ca: hub.home.read('ca.pem'),
       requestCert: true,
