@@ -624,52 +624,11 @@ function rotation(body: JsonObject): { rotate?: boolean; overlapDays?: number } 
   };
 }
 
-interface AuditRow {
-  id: string;
-  at: string;
-  actor: string;
-  action: string;
-  entity: string;
-  entity_id: string;
-  before_state: string | null;
-  after_state: string | null;
-}
-
-/**
- * The audit trail, newest first (by `seq`, the trail's own order). `Registry.auditTrail` orders oldest first
- * before its LIMIT, so with a limit it shows the oldest entries and never the latest: not what an administrator
- * asking for the last 100 changes wants. Same rows, same mapping.
- */
+/** The audit trail newest first, as administrators read it ("the last 100 changes"). */
 async function latestAuditEntries(
   hub: HubContext,
   filter: { entity?: string; entityId?: string; limit: number },
 ): Promise<AuditEntry[]> {
-  const conditions: string[] = [];
-  const params: (string | number)[] = [];
-  if (filter.entity !== undefined) {
-    conditions.push('entity = ?');
-    params.push(filter.entity);
-  }
-  if (filter.entityId !== undefined) {
-    conditions.push('entity_id = ?');
-    params.push(filter.entityId);
-  }
-  params.push(filter.limit);
-  const where = conditions.length === 0 ? '' : `WHERE ${conditions.join(' AND ')}`;
-  const rows = await hub.store.read((db) =>
-    db.query<AuditRow>(
-      `SELECT id, at, actor, action, entity, entity_id, before_state, after_state FROM audit_log ${where} ORDER BY seq DESC LIMIT ?`,
-      params,
-    ),
-  );
-  return rows.map((row) => ({
-    id: row.id,
-    at: row.at,
-    actor: row.actor,
-    action: row.action,
-    entity: row.entity,
-    entityId: row.entity_id,
-    before: row.before_state === null ? null : (JSON.parse(row.before_state) as unknown),
-    after: row.after_state === null ? null : (JSON.parse(row.after_state) as unknown),
-  }));
+  // Registry.auditTrail returns the latest `limit` entries in the order they happened.
+  return (await hub.registry.auditTrail(filter)).reverse();
 }
