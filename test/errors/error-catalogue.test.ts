@@ -9,7 +9,7 @@ import { packageRoot } from '../../gateway/package-paths.js';
 function documentedCodes(): Map<string, number> {
   const markdown = readFileSync(join(packageRoot, 'docs', 'errors.md'), 'utf8');
   const rows = new Map<string, number>();
-  for (const match of markdown.matchAll(/^\| `([A-Z0-9_]+)` \| (\d{3}) \|/gm)) {
+  for (const match of markdown.matchAll(/^\|\s*`([A-Z0-9_]+)`\s*\|\s*(\d{3})\s*\|/gm)) {
     assert.ok(!rows.has(match[1]!), `${match[1]} is documented twice`);
     rows.set(match[1]!, Number(match[2]));
   }
