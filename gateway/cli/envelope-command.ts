@@ -9,8 +9,8 @@ import { loadHubConfig } from '../config/hub-config.js';
 import { VkhidError } from '../errors/vkhid-error.js';
 import { openHub } from '../hub/hub-context.js';
 import { HubHome } from '../hub/hub-home.js';
+import { verifyExchange } from '../intake/exchange-verification.js';
 import { readCertificate, readCertificates, readFile, readPrivateKey } from '../pki/pem.js';
-import { scopeOfAppealKind } from '../registry/registry-model.js';
 import { StaticTrustStore } from '../trust/static-trust-store.js';
 import { intakeXml, parseXml } from '../xml/xml-intake.js';
 import { CliExit, ExitCode, printJson, type CliIo } from './cli-io.js';
@@ -150,19 +150,8 @@ async function verifyWithHub(io: CliIo, file: string, dataDir: string | undefine
   }
   const hub = await openHub({ dataDir: config.dataDir });
   try {
-    const verifier = new EnvelopeVerifier({ trustStore: hub.trustStore, schema: envelopeSchema() });
-    const verified = await verifier.verify(readFile(file));
-    const { body } = readEnvelope(verified.signedXml);
-    const appeal = body.type === 'appeal' ? body.appeal : undefined;
-    await hub.registry.authorizeExchange({
-      sender: verified.sender,
-      recipient: verified.recipient,
-      scope: appeal === undefined ? null : scopeOfAppealKind(appeal.kind),
-      channel: appeal?.channel ?? null,
-      at: new Date(),
-      messageId: verified.messageId,
-      messageType: verified.type,
-    });
+    // The same decision as POST /v1/messages makes (gateway/intake/exchange-verification.ts).
+    const { verified } = await verifyExchange(hub, readFile(file), { limits: hub.config.intake });
     printJson(io, validResult(verified));
   } catch (error) {
     printRefusal(io, error);

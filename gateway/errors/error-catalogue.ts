@@ -162,6 +162,26 @@ export const errorCatalogue = {
   // --- HTTP: requests to the hub's JSON APIs (admin API) ---
   REQUEST_INVALID_JSON: { status: 400, message: 'The request is not the JSON this operation takes: %s' },
   ROUTE_NOT_FOUND: { status: 404, message: 'No route %s %s' },
+
+  // --- Intake over HTTP: POST /v1/messages (participants authenticate with TLS client certificates) ---
+  INTAKE_CLIENT_CERT_MISSING: {
+    status: 401,
+    message: 'A TLS client certificate is required: present the certificate the hub issued to your system',
+  },
+  INTAKE_CLIENT_CERT_UNKNOWN: { status: 403, message: 'The client certificate %s is not accepted: %s' },
+  INTAKE_SENDER_MISMATCH: {
+    status: 403,
+    message: 'The client certificate belongs to participant %s, but the envelope is sent by %s',
+  },
+  INTAKE_DUPLICATE_ID: {
+    status: 409,
+    message: 'Message %s was already received with different content; a new message needs a new MessageId',
+  },
+  INTAKE_UNSUPPORTED_MEDIA_TYPE: {
+    status: 415,
+    message: '%s is not accepted: send the signed envelope as application/xml, without a content encoding',
+  },
+  INTAKE_REQUEST_INVALID: { status: 400, message: 'The request cannot be read: %s' },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof errorCatalogue;

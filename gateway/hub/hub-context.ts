@@ -1,5 +1,7 @@
 import { X509Certificate } from 'node:crypto';
 import { loadHubConfig, type HubConfig } from '../config/hub-config.js';
+import { MessageStore } from '../queue/message-store.js';
+import { queueMigrations } from '../queue/queue-migrations.js';
 import { Registry } from '../registry/registry.js';
 import { registryMigrations } from '../registry/registry-migrations.js';
 import { RegistryTrustStore } from '../registry/registry-trust-store.js';
@@ -15,6 +17,8 @@ export interface HubContext {
   readonly store: Store;
   readonly registry: Registry;
   readonly trustStore: RegistryTrustStore;
+  /** Accepted messages and their delivery jobs (POST /v1/messages writes them). */
+  readonly messages: MessageStore;
   close(): Promise<void>;
 }
 
@@ -27,7 +31,7 @@ export interface OpenHubOptions {
 export async function openHub(options: OpenHubOptions = {}): Promise<HubContext> {
   const config = loadHubConfig(options.dataDir === undefined ? {} : { dataDir: options.dataDir });
   const store = await Store.open(new SqliteDialect({ dataDirectory: config.dataDir }), {
-    migrations: registryMigrations,
+    migrations: [...registryMigrations, ...queueMigrations],
   });
   const registry = new Registry(store, options.now);
   return {
@@ -36,6 +40,7 @@ export async function openHub(options: OpenHubOptions = {}): Promise<HubContext>
     store,
     registry,
     trustStore: new RegistryTrustStore(registry),
+    messages: new MessageStore(store),
     close: () => store.close(),
   };
 }

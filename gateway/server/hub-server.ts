@@ -6,8 +6,10 @@ import { expiryWarningJobDefinition } from '../admin/expiry-warnings.js';
 import { VkhidError } from '../errors/vkhid-error.js';
 import { openHub, type HubContext } from '../hub/hub-context.js';
 import { initialiseHub } from '../hub/hub-pki.js';
+import { createMessagesRouter } from '../intake/messages-router.js';
 import { JobScheduler } from '../jobs/job-scheduler.js';
 import { createLogger, type Logger } from '../observability/logger.js';
+import type { IntakeLimits } from '../xml/xml-intake.js';
 
 export interface HubServerOptions {
   readonly dataDir?: string;
@@ -16,6 +18,8 @@ export interface HubServerOptions {
   /** Listen address; default VKHID_HOST, else 127.0.0.1 (a development hub is not exposed by accident). */
   readonly host?: string;
   readonly logger?: Logger;
+  /** Overrides of `config.intake` for `POST /v1/messages` (tests use a small `maxBytes`). */
+  readonly intakeLimits?: Partial<IntakeLimits>;
 }
 
 export interface RunningHub {
@@ -30,7 +34,8 @@ export interface RunningHub {
 /**
  * Starts the hub on the embedded default: SQLite in the data directory, the development CA and the hub's
  * certificates created on first start, HTTPS with the hub's TLS certificate. Participants authenticate with
- * client certificates (requested, and checked per route); administrators with bearer tokens.
+ * client certificates (requested, and checked per route: `POST /v1/messages`); administrators with bearer
+ * tokens.
  */
 export async function startHubServer(options: HubServerOptions = {}): Promise<RunningHub> {
   const log = options.logger ?? createLogger();
@@ -42,7 +47,10 @@ export async function startHubServer(options: HubServerOptions = {}): Promise<Ru
     );
     await initialiseHub(hub, 'system:first-start');
   }
-  const app = createApp(hub);
+  const app = createApp(hub, {
+    logger: log,
+    intakeLimits: { ...hub.config.intake, ...options.intakeLimits },
+  });
   const server = createServer(
     {
       key: hub.home.read('hub-tls.key'),
@@ -90,7 +98,13 @@ export async function startHubServer(options: HubServerOptions = {}): Promise<Ru
   return { hub, server, jobs, url, stop };
 }
 
-export function createApp(hub: HubContext): Express {
+export interface AppOptions {
+  readonly logger?: Logger;
+  /** Limits of `POST /v1/messages`; default `config.intake`. */
+  readonly intakeLimits?: IntakeLimits;
+}
+
+export function createApp(hub: HubContext, options: AppOptions = {}): Express {
   const app = express();
   app.disable('x-powered-by');
   app.get('/healthz', (_req, res) => {
@@ -107,6 +121,14 @@ export function createApp(hub: HubContext): Express {
   });
   app.use('/pki', createPkiRouter(hub));
   app.use('/admin', createAdminRouter(hub));
+  // Participants: signed envelopes in over mutual TLS (the client certificate is checked by the route).
+  app.use(
+    '/v1',
+    createMessagesRouter(hub, {
+      ...(options.logger === undefined ? {} : { logger: options.logger }),
+      ...(options.intakeLimits === undefined ? {} : { limits: options.intakeLimits }),
+    }),
+  );
   app.use((req, res) => {
     res
       .status(404)
