@@ -7,6 +7,7 @@ import { registerEnvelopeCommands } from './envelope-command.js';
 import { registerInitCommand } from './init-command.js';
 import { registerMemorandumCommands } from './memorandum-command.js';
 import { registerParticipantCommands } from './participant-command.js';
+import { registerQueueCommands } from './queue-command.js';
 import { registerServeCommand } from './serve-command.js';
 
 /** Builds the `vkhid` command tree writing to `io`. */
@@ -23,6 +24,7 @@ export function createProgram(io: CliIo): Command {
   registerCertCommands(program, io);
   registerAuditCommands(program, io);
   registerAdminUserCommands(program, io);
+  registerQueueCommands(program, io);
   registerServeCommand(program, io);
   // Subcommands inherit exitOverride and output settings only when set on each of them.
   const configure = (command: Command): void => {

@@ -182,6 +182,10 @@ export const errorCatalogue = {
     message: '%s is not accepted: send the signed envelope as application/xml, without a content encoding',
   },
   INTAKE_REQUEST_INVALID: { status: 400, message: 'The request cannot be read: %s' },
+
+  // --- Delivery queue: operators and workers acting on delivery jobs ---
+  QUEUE_JOB_NOT_FOUND: { status: 404, message: 'Delivery job %s does not exist' },
+  QUEUE_TRANSITION: { status: 409, message: 'Delivery job %s is %s and cannot be %s' },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof errorCatalogue;
