@@ -5,6 +5,7 @@ import { registerAuditCommands } from './audit-command.js';
 import { registerCertCommands } from './cert-command.js';
 import { registerEnvelopeCommands } from './envelope-command.js';
 import { registerInitCommand } from './init-command.js';
+import { registerJobsCommand } from './jobs-command.js';
 import { registerMemorandumCommands } from './memorandum-command.js';
 import { registerParticipantCommands } from './participant-command.js';
 import { registerQueueCommands } from './queue-command.js';
@@ -25,6 +26,7 @@ export function createProgram(io: CliIo): Command {
   registerAuditCommands(program, io);
   registerAdminUserCommands(program, io);
   registerQueueCommands(program, io);
+  registerJobsCommand(program, io);
   registerServeCommand(program, io);
   // Subcommands inherit exitOverride and output settings only when set on each of them.
   const configure = (command: Command): void => {

@@ -186,6 +186,10 @@ export const errorCatalogue = {
   // --- Delivery queue: operators and workers acting on delivery jobs ---
   QUEUE_JOB_NOT_FOUND: { status: 404, message: 'Delivery job %s does not exist' },
   QUEUE_TRANSITION: { status: 409, message: 'Delivery job %s is %s and cannot be %s' },
+
+  // --- Delivery: push to endpoints, pull by GET /v1/inbox and POST /v1/inbox/{id}/ack ---
+  DELIVERY_MESSAGE_NOT_FOUND: { status: 404, message: 'No message %s is addressed to you' },
+  DELIVERY_RECEIPT_INVALID: { status: 422, message: 'The receipt does not acknowledge this message: %s' },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof errorCatalogue;

@@ -8,6 +8,7 @@ import express, {
 import { VkhidError } from '../errors/vkhid-error.js';
 import type { HubContext } from '../hub/hub-context.js';
 import type { Logger } from '../observability/logger.js';
+import type { HubMetrics } from '../observability/metrics.js';
 import type { IntakeLimits } from '../xml/xml-intake.js';
 import { ClientCertificateAuthenticator, type ClientIdentity } from './client-certificate.js';
 import { MessageIntake } from './message-intake.js';
@@ -17,6 +18,8 @@ export interface MessagesRouterOptions {
   readonly limits?: IntakeLimits;
   readonly logger?: Logger;
   readonly now?: () => Date;
+  /** Counts accepted and refused messages and times the intake. */
+  readonly metrics?: HubMetrics;
 }
 
 /** The media type of a signed envelope. */
@@ -45,6 +48,7 @@ export function createMessagesRouter(hub: HubContext, options: MessagesRouterOpt
     options.now === undefined ? {} : { now: options.now },
   );
   const log = options.logger;
+  const metrics = options.metrics;
   const router = express.Router();
 
   const authenticate: RequestHandler = async (req, res, next) => {
@@ -60,7 +64,9 @@ export function createMessagesRouter(hub: HubContext, options: MessagesRouterOpt
   router.post('/messages', authenticate, rawBody, async (req: Request, res: Response) => {
     const client = res.locals.client as ClientIdentity;
     const bytes: Buffer = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-    const result = await intake.accept(bytes, client);
+    const result = await (metrics?.timeIntake(() => intake.accept(bytes, client)) ??
+      intake.accept(bytes, client));
+    if (result.outcome === 'accepted') metrics?.accepted(result.type);
     log?.info(
       {
         messageId: result.messageId,
@@ -76,7 +82,7 @@ export function createMessagesRouter(hub: HubContext, options: MessagesRouterOpt
     res.status(202).set('Content-Type', ENVELOPE_MEDIA_TYPE).send(Buffer.from(result.receiptXml, 'utf8'));
   });
 
-  router.use(intakeProblemHandler(log));
+  router.use(intakeProblemHandler(log, metrics));
   return router;
 }
 
@@ -100,13 +106,14 @@ function checkMediaType(req: Request): void {
  * INTAKE_TOO_LARGE, INTAKE_UNSUPPORTED_MEDIA_TYPE or INTAKE_REQUEST_INVALID; anything uncoded is a bug:
  * logged with its cause and answered 500 INTERNAL without details.
  */
-function intakeProblemHandler(log: Logger | undefined): ErrorRequestHandler {
+function intakeProblemHandler(log: Logger | undefined, metrics?: HubMetrics): ErrorRequestHandler {
   return (error: unknown, req: Request, res: Response, next: NextFunction) => {
     if (res.headersSent) {
       next(error);
       return;
     }
     const problem = toVkhidError(error, req);
+    metrics?.rejected(problem.code);
     const client = res.locals.client as ClientIdentity | undefined;
     const context = {
       code: problem.code,

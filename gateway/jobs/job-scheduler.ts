@@ -17,6 +17,14 @@ export interface JobStatus {
   nextRunAt: string | null;
 }
 
+export interface JobSchedulerOptions {
+  /**
+   * Called after every run of a job with its status (the server persists them for `vkhid jobs`). An error it
+   * throws or rejects with is logged, never thrown.
+   */
+  readonly onRun?: (status: JobStatus) => void | Promise<void>;
+}
+
 /**
  * Scheduled jobs (node-cron) in Kyiv time. node-cron's `noOverlap` skips a run while the previous one is still
  * going, so a slow sweep never runs twice at once; each job's last run and error are kept for `vkhid jobs`
@@ -34,7 +42,10 @@ export class JobScheduler {
     }
   >();
 
-  constructor(private readonly log: Logger) {}
+  constructor(
+    private readonly log: Logger,
+    private readonly options: JobSchedulerOptions = {},
+  ) {}
 
   add(definition: JobDefinition): void {
     if (this.jobs.has(definition.name)) throw new Error(`job ${definition.name} is already scheduled`);
@@ -72,6 +83,19 @@ export class JobScheduler {
     } finally {
       entry.running = false;
       entry.lastRunAt = new Date(started);
+    }
+    await this.notifyRun(name);
+  }
+
+  private async notifyRun(name: string): Promise<void> {
+    const onRun = this.options.onRun;
+    if (onRun === undefined) return;
+    const status = this.list().find((job) => job.name === name);
+    if (status === undefined) return;
+    try {
+      await onRun(status);
+    } catch (error) {
+      this.log.error({ job: name, err: error }, 'recording the job run failed');
     }
   }
 

@@ -1,14 +1,20 @@
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { hostname } from 'node:os';
 import express, { type Express } from 'express';
 import { createAdminRouter, createPkiRouter } from '../admin/admin-router.js';
 import { expiryWarningJobDefinition } from '../admin/expiry-warnings.js';
+import { DeliveryWorker, type DeliveryWorkerOptions } from '../delivery/delivery-worker.js';
+import { createInboxRouter } from '../delivery/inbox-router.js';
 import { VkhidError } from '../errors/vkhid-error.js';
 import { openHub, type HubContext } from '../hub/hub-context.js';
 import { initialiseHub } from '../hub/hub-pki.js';
 import { createMessagesRouter } from '../intake/messages-router.js';
+import { jobRunsPath, writeJobRuns } from '../jobs/job-runs-file.js';
 import { JobScheduler } from '../jobs/job-scheduler.js';
 import { createLogger, type Logger } from '../observability/logger.js';
+import { HubMetrics } from '../observability/metrics.js';
+import { DeliveryQueue } from '../queue/delivery-queue.js';
 import type { IntakeLimits } from '../xml/xml-intake.js';
 
 export interface HubServerOptions {
@@ -20,12 +26,20 @@ export interface HubServerOptions {
   readonly logger?: Logger;
   /** Overrides of `config.intake` for `POST /v1/messages` (tests use a small `maxBytes`). */
   readonly intakeLimits?: Partial<IntakeLimits>;
+  /** The push delivery worker's settings, or false for none (tests that drive delivery themselves). */
+  readonly delivery?: Partial<DeliveryWorkerOptions> | false;
 }
 
 export interface RunningHub {
   readonly hub: HubContext;
   readonly server: Server;
   readonly jobs: JobScheduler;
+  /** The hub's metrics (served at `GET /metrics`); the delivery worker counts its outcomes here. */
+  readonly metrics: HubMetrics;
+  /** The delivery jobs the worker and the lease reaper work on. */
+  readonly queue: DeliveryQueue;
+  /** The push delivery worker, unless `delivery: false`. */
+  readonly delivery: DeliveryWorker | undefined;
   readonly url: string;
   /** Stops taking requests, lets those in flight finish, stops the jobs and closes the store. */
   stop(): Promise<void>;
@@ -47,8 +61,10 @@ export async function startHubServer(options: HubServerOptions = {}): Promise<Ru
     );
     await initialiseHub(hub, 'system:first-start');
   }
+  const metrics = new HubMetrics({ queue: new DeliveryQueue(hub.store) });
   const app = createApp(hub, {
     logger: log,
+    metrics,
     intakeLimits: { ...hub.config.intake, ...options.intakeLimits },
   });
   const server = createServer(
@@ -74,20 +90,50 @@ export async function startHubServer(options: HubServerOptions = {}): Promise<Ru
   const address = server.address() as AddressInfo;
   const url = `https://${host === '0.0.0.0' ? 'localhost' : host}:${address.port}`;
 
-  const jobs = new JobScheduler(log);
+  // Each run is written to <data>/jobs.json for `vkhid jobs` (another process); a failure to write is logged.
+  const recordJobRuns = (): void => {
+    try {
+      writeJobRuns(jobRunsPath(hub.config.dataDir), jobs.list());
+    } catch (error) {
+      log.warn({ err: error }, 'cannot record the job runs');
+    }
+  };
+  const jobs = new JobScheduler(log, { onRun: recordJobRuns });
   jobs.add({
     name: 'memorandum-expiry',
     schedule: '5 0 * * *',
     run: async () => ({ expired: (await hub.registry.expireMemoranda()).map((m) => m.number) }),
   });
   jobs.add(expiryWarningJobDefinition(hub, log));
+  const queue = new DeliveryQueue(hub.store);
+  jobs.add({
+    name: 'lease-reaper',
+    schedule: '* * * * *',
+    run: async () => ({ reaped: await queue.reapExpiredLeases() }),
+  });
   await jobs.start();
+  recordJobRuns();
+  // The worker polls by itself (due retries included): no separate retry sweep is scheduled.
+  const delivery =
+    options.delivery === false
+      ? undefined
+      : new DeliveryWorker(hub, queue, {
+          owner: `${hostname()}:${process.pid}`,
+          batch: 16,
+          pollMs: 1_000,
+          timeoutMs: 30_000,
+          logger: log,
+          counters: metrics,
+          ...options.delivery,
+        });
+  delivery?.start();
   log.info({ url, dataDir: hub.config.dataDir, hubCode: hub.config.hub.code }, 'hub listening');
 
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> => {
     stopping ??= (async () => {
       log.info('stopping: no new requests; finishing those in flight');
+      await delivery?.stop();
       await jobs.stop();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await hub.close();
@@ -95,13 +141,18 @@ export async function startHubServer(options: HubServerOptions = {}): Promise<Ru
     })();
     return stopping;
   };
-  return { hub, server, jobs, url, stop };
+  return { hub, server, jobs, metrics, queue, delivery, url, stop };
 }
 
 export interface AppOptions {
   readonly logger?: Logger;
   /** Limits of `POST /v1/messages`; default `config.intake`. */
   readonly intakeLimits?: IntakeLimits;
+  /**
+   * Served at `GET /metrics` (Prometheus text format, no authentication: the development hub listens on the
+   * loopback address) and counted by the intake; without it there is no `/metrics` route.
+   */
+  readonly metrics?: HubMetrics;
 }
 
 export function createApp(hub: HubContext, options: AppOptions = {}): Express {
@@ -119,14 +170,29 @@ export function createApp(hub: HubContext, options: AppOptions = {}): Express {
         res.status(503).type('application/problem+json').json(problem.toProblem('/readyz'));
       });
   });
+  const metrics = options.metrics;
+  if (metrics !== undefined) {
+    app.get('/metrics', (_req, res) => {
+      metrics
+        .text()
+        .then((text) => res.type(metrics.contentType).send(text))
+        .catch((error: unknown) => {
+          const problem = VkhidError.from(error);
+          res.status(problem.status).type('application/problem+json').json(problem.toProblem('/metrics'));
+        });
+    });
+  }
   app.use('/pki', createPkiRouter(hub));
   app.use('/admin', createAdminRouter(hub));
+  // Participants that pull: GET /v1/inbox, POST /v1/inbox/{id}/ack (mutual TLS, checked by the route).
+  app.use('/v1', createInboxRouter(hub, options.logger === undefined ? {} : { logger: options.logger }));
   // Participants: signed envelopes in over mutual TLS (the client certificate is checked by the route).
   app.use(
     '/v1',
     createMessagesRouter(hub, {
       ...(options.logger === undefined ? {} : { logger: options.logger }),
       ...(options.intakeLimits === undefined ? {} : { limits: options.intakeLimits }),
+      ...(metrics === undefined ? {} : { metrics }),
     }),
   );
   app.use((req, res) => {

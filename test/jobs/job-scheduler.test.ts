@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
-import { JobScheduler } from '../../gateway/jobs/job-scheduler.js';
+import { JobScheduler, type JobStatus } from '../../gateway/jobs/job-scheduler.js';
 import { createLogger } from '../../gateway/observability/logger.js';
 
 const quiet = createLogger({ destination: new Writable({ write: (_c, _e, done) => done() }) });
@@ -61,5 +61,29 @@ describe('JobScheduler', () => {
       () => scheduler.add({ name: 'b', schedule: 'every day', run: () => Promise.resolve() }),
       /invalid schedule/,
     );
+  });
+});
+
+describe('JobScheduler onRun', () => {
+  it('reports each run’s status, a failure too, and survives a callback that throws', async () => {
+    const reported: JobStatus[] = [];
+    const scheduler = new JobScheduler(quiet, {
+      onRun: (status) => {
+        reported.push(status);
+        if (reported.length === 2) throw new Error('disk full');
+      },
+    });
+    scheduler.add({ name: 'ok', schedule: '0 3 * * *', run: () => Promise.resolve() });
+    scheduler.add({ name: 'broken', schedule: '0 4 * * *', run: () => Promise.reject(new Error('boom')) });
+    await scheduler.execute('ok');
+    await scheduler.execute('broken');
+    assert.deepEqual(
+      reported.map((status) => [status.name, status.schedule, status.running, status.lastError]),
+      [
+        ['ok', '0 3 * * *', false, null],
+        ['broken', '0 4 * * *', false, 'boom'],
+      ],
+    );
+    assert.ok(reported.every((status) => status.lastRunAt !== null));
   });
 });

@@ -1,0 +1,311 @@
+/**
+ * Delivery (issue #4): a real hub server pushing to a local HTTPS agency endpoint (mutual TLS: the endpoint
+ * requires the hub's client certificate chaining to the hub CA) that answers with the agency's signed receipt,
+ * and a pull participant using GET /v1/inbox and POST /v1/inbox/{id}/ack.
+ */
+import assert from 'node:assert/strict';
+import { generateKeyPairSync, randomUUID } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import type { TLSSocket } from 'node:tls';
+import { join } from 'node:path';
+import { DeliveryWorker } from '../../gateway/delivery/delivery-worker.js';
+import { SCHEMA_VERSION, type Envelope } from '../../gateway/envelope/envelope-model.js';
+import { buildEnvelope } from '../../gateway/envelope/envelope-builder.js';
+import { createCsr } from '../../gateway/pki/csr.js';
+import { issueFromCsr } from '../../gateway/pki/certificate-issuer.js';
+import { startHubServer, type RunningHub } from '../../gateway/server/hub-server.js';
+import {
+  addParticipant,
+  appeal,
+  edrpou,
+  post,
+  quiet,
+  tlsOf,
+  type IntakeHub,
+  type TestParticipant,
+} from '../intake/fixtures/intake-hub.js';
+
+const CONTACT_CENTER = '00015622';
+const PUSH_AGENCY = '00022527';
+const PULL_AGENCY = edrpou('3100001');
+
+type Mode = 'ok' | '500' | 'unsigned' | 'other-signer' | 'wrong-ref';
+
+interface Received {
+  headers: Record<string, string | string[] | undefined>;
+  body: Buffer;
+  authorizedClient: boolean;
+}
+
+function receiptFor(from: string, messageRef: string): Envelope {
+  const at = new Date().toISOString();
+  return {
+    header: {
+      messageId: randomUUID(),
+      type: 'receipt',
+      createdAt: at,
+      sender: from,
+      recipient: CONTACT_CENTER,
+      inReplyTo: messageRef,
+      schemaVersion: SCHEMA_VERSION,
+    },
+    body: { type: 'receipt', receipt: { messageRef, at, outcome: { kind: 'delivered' } } },
+  };
+}
+
+describe('delivery', function () {
+  this.timeout(120_000);
+
+  let dataDir: string;
+  let running: RunningHub;
+  let hub: IntakeHub;
+  let cc: TestParticipant;
+  let agency: TestParticipant;
+  let puller: TestParticipant;
+  let endpoint: Server;
+  let worker: DeliveryWorker;
+  let modes: Mode[] = [];
+  let received: Received[] = [];
+
+  before(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'vkhid-delivery-'));
+    running = await startHubServer({ dataDir, port: 0, logger: quiet, delivery: false });
+    const caPem = readFileSync(join(dataDir, 'pki', 'ca.pem'), 'utf8');
+    hub = { running, dataDir, caPem, stop: () => running.stop() };
+    cc = await addParticipant(running, CONTACT_CENTER, 'contact-center', ['appeal', 'public-info']);
+    agency = await addParticipant(running, PUSH_AGENCY, 'agency', ['appeal']);
+    puller = await addParticipant(running, PULL_AGENCY, 'agency', ['appeal']);
+
+    // The agency's server certificate: issued by the hub CA for TLS, with 127.0.0.1 as subjectAltName.
+    const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const keyPem = privateKey.export({ type: 'pkcs8', format: 'pem' }) as string;
+    const issued = await issueFromCsr(
+      { certificatePem: caPem, privateKeyPem: readFileSync(join(dataDir, 'pki', 'ca.key'), 'utf8') },
+      await createCsr({ privateKeyPem: keyPem, commonName: 'edms.agency.test' }),
+      { participantCode: PUSH_AGENCY, usage: 'tls', validityDays: 30, hostnames: ['127.0.0.1'] },
+    );
+    endpoint = createServer(
+      { key: keyPem, cert: issued.certificatePem, ca: caPem, requestCert: true, rejectUnauthorized: true },
+      (req, res) => {
+        const chunks: Buffer[] = [];
+        req.on('data', (chunk: Buffer) => chunks.push(chunk));
+        req.on('end', () => {
+          const socket = req.socket as TLSSocket;
+          received.push({
+            headers: req.headers,
+            body: Buffer.concat(chunks),
+            authorizedClient: socket.authorized,
+          });
+          const messageId = String(req.headers['x-vkhid-message-id']);
+          const mode = modes.shift() ?? 'ok';
+          let body: string;
+          switch (mode) {
+            case '500':
+              res.writeHead(500).end('busy');
+              return;
+            case 'unsigned':
+              body = buildEnvelope(receiptFor(PUSH_AGENCY, messageId));
+              break;
+            case 'other-signer':
+              body = cc.signEnvelope(receiptFor(CONTACT_CENTER, messageId));
+              break;
+            case 'wrong-ref':
+              body = agency.signEnvelope(receiptFor(PUSH_AGENCY, randomUUID()));
+              break;
+            case 'ok':
+              body = agency.signEnvelope(receiptFor(PUSH_AGENCY, messageId));
+              break;
+          }
+          res.writeHead(200, { 'Content-Type': 'application/xml' }).end(body);
+        });
+      },
+    );
+    await new Promise<void>((resolve) => endpoint.listen(0, '127.0.0.1', resolve));
+    const port = (endpoint.address() as AddressInfo).port;
+    await running.hub.registry.updateParticipant(
+      PUSH_AGENCY,
+      { endpoints: [`https://127.0.0.1:${port}/vkhid/inbox`] },
+      'test:setup',
+    );
+    worker = new DeliveryWorker(running.hub, running.queue, {
+      owner: 'test-worker',
+      batch: 8,
+      pollMs: 50,
+      timeoutMs: 10_000,
+      logger: quiet,
+    });
+  });
+
+  after(async () => {
+    await worker?.stop();
+    await new Promise<void>((resolve) => (endpoint ? endpoint.close(() => resolve()) : resolve()));
+    await running?.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  beforeEach(() => {
+    modes = [];
+    received = [];
+  });
+
+  /** Posts an appeal from the contact center to `recipient`; its signed bytes and its job. */
+  async function send(recipient: string) {
+    const envelope = appeal(CONTACT_CENTER, recipient);
+    const signed = cc.signEnvelope(envelope);
+    const reply = await post(hub, signed, { client: tlsOf(cc) });
+    assert.equal(reply.status, 202, reply.body.toString());
+    const [job] = await running.hub.messages.deliveryJobs(envelope.header.messageId);
+    assert.ok(job);
+    return { signed, messageId: envelope.header.messageId.toLowerCase(), jobId: job.id };
+  }
+
+  const jobOf = async (jobId: string) => (await running.queue.inspect(jobId)).job;
+
+  it('schedules the lease reaper with the server', () => {
+    assert.ok(running.jobs.list().some((job) => job.name === 'lease-reaper'));
+  });
+
+  it('delivers an accepted appeal exactly once, with the original bytes and the idempotency key', async () => {
+    const { signed, messageId, jobId } = await send(PUSH_AGENCY);
+    const outcomes = await worker.runOnce();
+    assert.deepEqual(
+      outcomes.map((o) => [o.jobId, o.result]),
+      [[jobId, 'acknowledged']],
+    );
+    assert.equal(received.length, 1);
+    assert.equal(received[0]!.body.toString('utf8'), signed);
+    assert.equal(received[0]!.headers['idempotency-key'], messageId);
+    assert.equal(received[0]!.headers['x-vkhid-message-id'], messageId);
+    assert.match(String(received[0]!.headers['content-type']), /^application\/xml/);
+    assert.equal(received[0]!.authorizedClient, true, 'the hub presents its client certificate');
+    const job = await jobOf(jobId);
+    assert.equal(job.state, 'acknowledged');
+    assert.equal(job.attempts, 1);
+    assert.deepEqual(await worker.runOnce(), []);
+    assert.equal(received.length, 1, 'nothing is sent twice');
+  });
+
+  it('retries after a 500 and then acknowledges (attempts 2)', async () => {
+    const { jobId } = await send(PUSH_AGENCY);
+    modes = ['500', 'ok'];
+    const [first] = await worker.runOnce();
+    assert.equal(first?.result, 'failed');
+    let job = await jobOf(jobId);
+    assert.equal(job.state, 'retry');
+    assert.match(job.lastError ?? '', /HTTP 500/);
+    await running.queue.retryNow(jobId);
+    const [second] = await worker.runOnce();
+    assert.equal(second?.result, 'acknowledged');
+    job = await jobOf(jobId);
+    assert.equal(job.state, 'acknowledged');
+    assert.equal(job.attempts, 2);
+    assert.equal(received.length, 2);
+  });
+
+  for (const [mode, error] of [
+    ['unsigned', /SIGNATURE_MISSING/],
+    ['other-signer', /DELIVERY_RECEIPT_INVALID.*signed for 00015622/],
+    ['wrong-ref', /DELIVERY_RECEIPT_INVALID.*refers to message/],
+  ] as const) {
+    it(`does not take a ${mode} receipt: the job waits for a retry with the reason`, async () => {
+      const { jobId } = await send(PUSH_AGENCY);
+      modes = [mode];
+      const [outcome] = await worker.runOnce();
+      assert.equal(outcome?.result, 'failed');
+      const job = await jobOf(jobId);
+      assert.equal(job.state, 'retry');
+      assert.equal(job.attempts, 1);
+      assert.match(job.lastError ?? '', error);
+      // Leave it acknowledged so later tests see a clean queue.
+      await running.queue.retryNow(jobId);
+      assert.equal((await worker.runOnce())[0]?.result, 'acknowledged');
+    });
+  }
+
+  describe('a participant that pulls', () => {
+    interface Inbox {
+      messages: {
+        messageId: string;
+        sender: string;
+        type: string;
+        tracking: string | null;
+        envelope: string;
+      }[];
+    }
+    const inboxOf = async (who: TestParticipant): Promise<Inbox> => {
+      const reply = await post(hub, '', {
+        client: tlsOf(who),
+        method: 'GET',
+        path: '/v1/inbox',
+        contentType: null,
+      });
+      assert.equal(reply.status, 200, reply.body.toString());
+      return JSON.parse(reply.body.toString('utf8')) as Inbox;
+    };
+    const ack = (who: TestParticipant, messageId: string, body: string) =>
+      post(hub, body, { client: tlsOf(who), path: `/v1/inbox/${messageId}/ack` });
+
+    it('is never pushed and spends no attempts, even when claimed beside push jobs', async () => {
+      const pulled = await send(PULL_AGENCY);
+      const pushed = await send(PUSH_AGENCY);
+      const outcomes = await worker.runOnce();
+      assert.deepEqual(
+        new Map(outcomes.map((o) => [o.jobId, o.result])),
+        new Map([
+          [pulled.jobId, 'pull'],
+          [pushed.jobId, 'acknowledged'],
+        ]),
+      );
+      const job = await jobOf(pulled.jobId);
+      assert.equal(job.state, 'queued');
+      assert.equal(job.attempts, 0);
+      assert.equal(received.length, 1);
+      assert.deepEqual(await worker.runOnce(), [], 'only pull jobs are due: nothing is claimed');
+    });
+
+    it('lists its pending messages, refuses an ack by another participant, acknowledges with its receipt', async () => {
+      const { signed, messageId, jobId } = await send(PULL_AGENCY);
+      const inbox = await inboxOf(puller);
+      const listed = inbox.messages.find((m) => m.messageId === messageId);
+      assert.ok(listed, 'the message is in the inbox');
+      assert.equal(listed.sender, CONTACT_CENTER);
+      assert.equal(listed.type, 'appeal');
+      assert.equal(Buffer.from(listed.envelope, 'base64').toString('utf8'), signed);
+      assert.ok(!(await inboxOf(agency)).messages.some((m) => m.messageId === messageId));
+
+      const foreign = await ack(agency, messageId, agency.signEnvelope(receiptFor(PUSH_AGENCY, messageId)));
+      assert.equal(foreign.status, 404);
+      assert.equal(
+        (JSON.parse(foreign.body.toString()) as { code: string }).code,
+        'DELIVERY_MESSAGE_NOT_FOUND',
+      );
+      const unknown = await ack(
+        puller,
+        randomUUID(),
+        puller.signEnvelope(receiptFor(PULL_AGENCY, messageId)),
+      );
+      assert.equal(unknown.status, 404);
+      const wrongSigner = await ack(
+        puller,
+        messageId,
+        agency.signEnvelope(receiptFor(PUSH_AGENCY, messageId)),
+      );
+      assert.equal(wrongSigner.status, 422);
+      assert.equal((await jobOf(jobId)).state, 'queued');
+
+      const ok = await ack(puller, messageId, puller.signEnvelope(receiptFor(PULL_AGENCY, messageId)));
+      assert.equal(ok.status, 200, ok.body.toString());
+      assert.deepEqual(JSON.parse(ok.body.toString()), { messageId, state: 'acknowledged' });
+      assert.equal((await jobOf(jobId)).state, 'acknowledged');
+      assert.ok(!(await inboxOf(puller)).messages.some((m) => m.messageId === messageId));
+    });
+
+    it('refuses a request without a client certificate', async () => {
+      const reply = await post(hub, '', { method: 'GET', path: '/v1/inbox', contentType: null });
+      assert.equal(reply.status, 401);
+    });
+  });
+});
