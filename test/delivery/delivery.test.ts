@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import type { TLSSocket } from 'node:tls';
 import { join } from 'node:path';
 import { DeliveryWorker } from '../../gateway/delivery/delivery-worker.js';
-import { SCHEMA_VERSION, type Envelope } from '../../gateway/envelope/envelope-model.js';
+import { receiptFor } from '../support/receipt-envelopes.js';
 import { buildEnvelope } from '../../gateway/envelope/envelope-builder.js';
 import { createCsr } from '../../gateway/pki/csr.js';
 import { issueFromCsr } from '../../gateway/pki/certificate-issuer.js';
@@ -38,22 +38,6 @@ interface Received {
   headers: Record<string, string | string[] | undefined>;
   body: Buffer;
   authorizedClient: boolean;
-}
-
-function receiptFor(from: string, messageRef: string): Envelope {
-  const at = new Date().toISOString();
-  return {
-    header: {
-      messageId: randomUUID(),
-      type: 'receipt',
-      createdAt: at,
-      sender: from,
-      recipient: CONTACT_CENTER,
-      inReplyTo: messageRef,
-      schemaVersion: SCHEMA_VERSION,
-    },
-    body: { type: 'receipt', receipt: { messageRef, at, outcome: { kind: 'delivered' } } },
-  };
 }
 
 describe('delivery', function () {
