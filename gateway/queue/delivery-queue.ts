@@ -1,3 +1,4 @@
+import { parameterMarkers } from '../store/scan-sql.js';
 import type { MessageType } from '../envelope/envelope-model.js';
 import { VkhidError } from '../errors/vkhid-error.js';
 import type { Row, SqlValue, StoreConnection } from '../store/store-driver.js';
@@ -139,7 +140,7 @@ export class DeliveryQueue {
         const candidates = await tx.query<{ id: string; recipient: string }>(
           `SELECT j.id, j.recipient FROM delivery_jobs j JOIN messages m ON m.message_id = j.message_id
            WHERE ((j.state IN ('queued', 'retry') AND j.next_attempt_at <= ?) OR (j.state = 'sending' AND j.lease_until < ?))
-           ${full.length === 0 ? '' : `AND j.recipient NOT IN (${placeholders(full.length)})`}
+           ${full.length === 0 ? '' : `AND j.recipient NOT IN (${parameterMarkers(full.length)})`}
            AND NOT EXISTS (
              SELECT 1 FROM messages e JOIN delivery_jobs ej ON ej.message_id = e.message_id
              WHERE m.tracking IS NOT NULL AND e.tracking = m.tracking AND ej.recipient = j.recipient
@@ -170,7 +171,7 @@ export class DeliveryQueue {
 
       const rows = await tx.query<Row>(
         `SELECT ${JOB_COLUMNS}, m.type, m.tracking, m.received_xml FROM delivery_jobs j
-         JOIN messages m ON m.message_id = j.message_id WHERE j.id IN (${placeholders(claimed.length)})`,
+         JOIN messages m ON m.message_id = j.message_id WHERE j.id IN (${parameterMarkers(claimed.length)})`,
         claimed,
       );
       const byId = new Map(rows.map((row) => [String(row.id), row]));
@@ -416,10 +417,6 @@ function holdsLease(job: DeliveryJob, owner: string): boolean {
 
 function transition(job: DeliveryJob, action: string): VkhidError {
   return new VkhidError('QUEUE_TRANSITION', { args: [job.id, job.state, action] });
-}
-
-function placeholders(count: number): string {
-  return Array.from({ length: count }, () => '?').join(', ');
 }
 
 function nullable(value: SqlValue | undefined): string | null {

@@ -1,3 +1,4 @@
+import { parameterMarkers } from '../store/scan-sql.js';
 import { randomUUID } from 'node:crypto';
 import type { MessageType, Urgency } from '../envelope/envelope-model.js';
 import { VkhidError } from '../errors/vkhid-error.js';
@@ -77,7 +78,7 @@ export class MessageStore {
       return await this.store.transaction(async (tx) => {
         // ON CONFLICT rather than catching the violation: a failed statement ends the transaction on PostgreSQL.
         const inserted = await tx.execute(
-          `INSERT INTO messages (${MESSAGE_COLUMNS}) VALUES (${placeholders(17)}) ON CONFLICT (message_id) DO NOTHING`,
+          `INSERT INTO messages (${MESSAGE_COLUMNS}) VALUES (${parameterMarkers(17)}) ON CONFLICT (message_id) DO NOTHING`,
           [
             key,
             message.type,
@@ -113,7 +114,7 @@ export class MessageStore {
           createdAt: message.receivedAt,
           updatedAt: message.receivedAt,
         };
-        await tx.execute(`INSERT INTO delivery_jobs (${JOB_COLUMNS}) VALUES (${placeholders(12)})`, [
+        await tx.execute(`INSERT INTO delivery_jobs (${JOB_COLUMNS}) VALUES (${parameterMarkers(12)})`, [
           job.id,
           job.messageId,
           job.recipient,
@@ -187,10 +188,6 @@ async function mustFind(db: StoreConnection, key: string): Promise<StoredMessage
     throw new VkhidError('INTERNAL', { cause: new Error(`message ${key} vanished inside its transaction`) });
   }
   return message;
-}
-
-function placeholders(count: number): string {
-  return Array.from({ length: count }, () => '?').join(', ');
 }
 
 function text(row: Row, column: string): string {

@@ -1,3 +1,4 @@
+import { parameterMarkers } from '../store/scan-sql.js';
 import { createHash, randomUUID } from 'node:crypto';
 import { VkhidError } from '../errors/vkhid-error.js';
 import { CHANNELS } from '../envelope/envelope-model.js';
@@ -105,7 +106,7 @@ export class Registry {
       const existing = await tx.query(`SELECT code FROM participants WHERE code = ?`, [participant.code]);
       if (existing.length > 0) throw new VkhidError('PARTICIPANT_EXISTS', { args: [participant.code] });
       await tx.execute(
-        `INSERT INTO participants (${PARTICIPANT_COLUMNS}) VALUES (${placeholders(14)})`,
+        `INSERT INTO participants (${PARTICIPANT_COLUMNS}) VALUES (${parameterMarkers(14)})`,
         participantToParams(participant) as never,
       );
       await recordStatusChange(
@@ -252,7 +253,7 @@ export class Registry {
         });
       }
       await tx.execute(
-        `INSERT INTO memoranda (${MEMORANDUM_COLUMNS}, document_base64) VALUES (${placeholders(15)})`,
+        `INSERT INTO memoranda (${MEMORANDUM_COLUMNS}, document_base64) VALUES (${parameterMarkers(15)})`,
         [
           memorandum.id,
           memorandum.participantCode,
@@ -382,7 +383,7 @@ export class Registry {
   async recordRefusal(request: Partial<ExchangeRequest>, error: VkhidError): Promise<void> {
     await this.store.transaction((tx) =>
       tx.execute(
-        `INSERT INTO refusals (id, at, sender, recipient, message_id, message_type, code, detail) VALUES (${placeholders(8)})`,
+        `INSERT INTO refusals (id, at, sender, recipient, message_id, message_type, code, detail) VALUES (${parameterMarkers(8)})`,
         [
           randomUUID(),
           this.now().toISOString(),
@@ -443,7 +444,7 @@ export class Registry {
         }
       }
       await tx.execute(
-        `INSERT INTO certificates (${CERTIFICATE_COLUMNS}) VALUES (${placeholders(15)})`,
+        `INSERT INTO certificates (${CERTIFICATE_COLUMNS}) VALUES (${parameterMarkers(15)})`,
         certificateToParams(record) as never,
       );
       await audit(
@@ -601,10 +602,6 @@ export class Registry {
 
 // ---------- helpers shared by the operations above ----------
 
-function placeholders(count: number): string {
-  return Array.from({ length: count }, () => '?').join(', ');
-}
-
 async function getParticipant(tx: StoreConnection, code: string): Promise<Participant> {
   const rows = await tx.query<Row>(`SELECT ${PARTICIPANT_COLUMNS} FROM participants WHERE code = ?`, [code]);
   if (rows[0] === undefined) throw new VkhidError('PARTICIPANT_NOT_FOUND', { args: [code] });
@@ -670,7 +667,7 @@ async function recordStatusChange(
   actor: string,
 ): Promise<void> {
   await tx.execute(
-    `INSERT INTO participant_status_changes (id, participant_code, from_status, to_status, reason, changed_at, changed_by) VALUES (${placeholders(7)})`,
+    `INSERT INTO participant_status_changes (id, participant_code, from_status, to_status, reason, changed_at, changed_by) VALUES (${parameterMarkers(7)})`,
     [randomUUID(), code, from, to, reason, at, actor],
   );
 }

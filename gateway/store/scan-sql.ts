@@ -129,3 +129,10 @@ export function numberPlaceholders(sql: string): string {
   });
   return result + sql.slice(from);
 }
+
+/** `?, ?, ?` for `count` parameters: the one way statements here spell a VALUES or IN list. */
+export function parameterMarkers(count: number): string {
+  if (!Number.isInteger(count) || count < 1)
+    throw new RangeError(`parameterMarkers needs a positive count, not ${count}`);
+  return Array.from({ length: count }, () => '?').join(', ');
+}

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { numberPlaceholders, scanSql } from '../../gateway/store/scan-sql.js';
+import { numberPlaceholders, parameterMarkers, scanSql } from '../../gateway/store/scan-sql.js';
 
 describe('scanSql', () => {
   it('finds the ? placeholders outside literals, quoted identifiers and comments', () => {
@@ -65,5 +65,17 @@ describe('numberPlaceholders', () => {
       "INSERT INTO t (a, b, c) VALUES ($1, '?', $2) -- ?\n ON CONFLICT (a) DO UPDATE SET b = $3",
     );
     assert.equal(numberPlaceholders('SELECT 1'), 'SELECT 1');
+  });
+});
+
+describe('parameterMarkers', () => {
+  it('writes one ? per parameter, comma-separated', () => {
+    assert.equal(parameterMarkers(1), '?');
+    assert.equal(parameterMarkers(3), '?, ?, ?');
+  });
+
+  it('refuses a count that would write an empty or broken list', () => {
+    assert.throws(() => parameterMarkers(0), RangeError);
+    assert.throws(() => parameterMarkers(1.5), RangeError);
   });
 });
