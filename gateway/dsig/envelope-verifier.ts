@@ -106,9 +106,15 @@ export class EnvelopeVerifier {
 
     this.schema.validate(signedBytes);
 
+    // Hashed on first use: the intake has already hashed these bytes itself (to spot repeats before
+    // verifying), and a second pass over a 20 MB document on every accepted message is not free.
+    let receivedSha256: string | undefined;
     return {
       signedXml,
-      receivedSha256: createHash('sha256').update(bytes).digest('hex'),
+      get receivedSha256(): string {
+        receivedSha256 ??= createHash('sha256').update(bytes).digest('hex');
+        return receivedSha256;
+      },
       signer,
       messageId: headerValue(root, 'MessageId'),
       type: headerValue(root, 'Type'),
