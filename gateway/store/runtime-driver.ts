@@ -34,6 +34,8 @@ export interface RuntimeDriverOptions {
 interface HeldConnection {
   readonly driverConnection: StoreConnection;
   released: boolean;
+  /** A driver's read connection, shared by concurrent readers (see acquireReadConnection). */
+  readonly shared?: boolean;
 }
 
 /** Parsing the same SQL text on every call would be waste; the texts are nearly all constants. */
@@ -122,6 +124,33 @@ export class RuntimeDriver {
     return connection;
   }
 
+  /**
+   * A connection for `Store.read`: the driver's read connection when it has one (shared by concurrent
+   * readers, so it is not tracked as held by one operation), else the transactional one.
+   */
+  async acquireReadConnection(): Promise<StoreConnection> {
+    const acquire = this.driver.acquireReadConnection?.bind(this.driver);
+    if (acquire === undefined) return this.acquireConnection();
+    this.assertOpen();
+    if (!this.initDone) await this.init();
+    this.assertOpen();
+    let driverConnection: StoreConnection;
+    try {
+      driverConnection = await acquire();
+    } catch (error) {
+      throw this.toStoreError(error);
+    }
+    const held: HeldConnection = { driverConnection, released: false, shared: true };
+    const connection: StoreConnection = Object.freeze({
+      query: <R = Row>(sql: string, params?: readonly SqlValue[]): Promise<R[]> =>
+        this.statement(held, 'query', sql, params, (c, p) => c.query<R>(sql, p)),
+      execute: (sql: string, params?: readonly SqlValue[]): Promise<ExecuteResult> =>
+        this.statement(held, 'execute', sql, params, (c, p) => c.execute(sql, p)),
+    });
+    this.held.set(connection, held);
+    return connection;
+  }
+
   async beginTransaction(connection: StoreConnection): Promise<void> {
     const { driverConnection } = this.holding(connection);
     await this.timed('begin', undefined, () => this.driver.beginTransaction(driverConnection));
@@ -148,6 +177,15 @@ export class RuntimeDriver {
     const held = this.held.get(connection);
     if (held === undefined || held.released) return;
     held.released = true;
+    if (held.shared === true) {
+      const started = performance.now();
+      try {
+        await this.driver.releaseReadConnection?.(held.driverConnection);
+      } catch (error) {
+        this.report('release', undefined, started, this.toStoreError(error).code);
+      }
+      return;
+    }
     this.inUse.delete(held.driverConnection);
     await this.releaseToDriver(held.driverConnection);
   }

@@ -68,6 +68,15 @@ export class SqliteDriver implements StoreDriver {
   private db: sqlite3.Database | undefined;
   private connection: SqliteConnection | undefined;
   private readonly mutex = new AsyncMutex();
+  /**
+   * The read-only connection (file databases only: an in-memory database is private to its connection).
+   * Reads need no mutex: a statement outside a transaction is its own read transaction, and in WAL mode it
+   * sees the last commit without waiting for the writer, so reads go on while a commit waits for its fsync.
+   */
+  private readerDb: sqlite3.Database | undefined;
+  private reader: SqliteConnection | undefined;
+  private readsInFlight = 0;
+  private readsDrained: (() => void)[] = [];
 
   constructor(private readonly config: SqliteDriverConfig) {}
 
@@ -85,6 +94,34 @@ export class SqliteDriver implements StoreDriver {
     }
     this.db = db;
     this.connection = new SqliteConnection(db);
+    if (this.config.filename !== ':memory:') {
+      try {
+        const readerDb = await openDatabase(this.config.filename, true);
+        // The same settings as the writer, so a PRAGMA read through either connection tells the truth.
+        await allRows(readerDb, `PRAGMA busy_timeout = ${this.config.busyTimeoutMs}`);
+        await allRows(readerDb, 'PRAGMA synchronous = FULL');
+        await allRows(readerDb, 'PRAGMA foreign_keys = ON');
+        this.readerDb = readerDb;
+        this.reader = new SqliteConnection(readerDb);
+      } catch (error) {
+        await closeDatabase(db).catch(() => undefined);
+        this.db = undefined;
+        this.connection = undefined;
+        throw error;
+      }
+    }
+  }
+
+  async acquireReadConnection(): Promise<StoreConnection> {
+    if (this.reader === undefined) return this.acquireConnection();
+    this.readsInFlight += 1;
+    return this.reader;
+  }
+
+  async releaseReadConnection(connection: StoreConnection): Promise<void> {
+    if (this.reader === undefined || connection !== this.reader) return this.releaseConnection(connection);
+    this.readsInFlight -= 1;
+    if (this.readsInFlight === 0) for (const drained of this.readsDrained.splice(0)) drained();
   }
 
   private async configure(db: sqlite3.Database): Promise<void> {
@@ -160,6 +197,10 @@ export class SqliteDriver implements StoreDriver {
     if (this.db === undefined) return;
     await this.mutex.lock();
     try {
+      if (this.readsInFlight > 0) await new Promise<void>((resolve) => this.readsDrained.push(resolve));
+      if (this.readerDb !== undefined) await closeDatabase(this.readerDb);
+      this.readerDb = undefined;
+      this.reader = undefined;
       if (this.db !== undefined) await closeDatabase(this.db);
       this.db = undefined;
       this.connection = undefined;
@@ -188,9 +229,11 @@ export class SqliteDriver implements StoreDriver {
   }
 }
 
-function openDatabase(filename: string): Promise<sqlite3.Database> {
+function openDatabase(filename: string, readOnly = false): Promise<sqlite3.Database> {
   return new Promise((resolve, reject) => {
-    const mode = sqlite3.OPEN_READWRITE | sqlite3.OPEN_CREATE | sqlite3.OPEN_FULLMUTEX;
+    const mode = readOnly
+      ? sqlite3.OPEN_READONLY | sqlite3.OPEN_FULLMUTEX
+      : sqlite3.OPEN_READWRITE | sqlite3.OPEN_CREATE | sqlite3.OPEN_FULLMUTEX;
     const db: sqlite3.Database = new sqlite3.Database(filename, mode, (error) => {
       if (error) reject(error);
       else resolve(db);

@@ -21,6 +21,13 @@ export interface StoreDialect {
    * connection, or one writer at a time), so long transactions delay everything else: keep them short.
    */
   readonly supportsConcurrentWriters: boolean;
+  /**
+   * `SAVEPOINT` / `ROLLBACK TO` / `RELEASE` work inside a transaction. With one writer at a time
+   * (`supportsConcurrentWriters` false) the store then uses group commit: transactions waiting for the writer
+   * run one after another inside one database transaction, each in its own savepoint, and share one commit
+   * (one fsync). Each keeps its all-or-nothing outcome; none is answered before the shared commit is durable.
+   */
+  readonly supportsSavepoints: boolean;
   /** A new driver, not yet initialised. Each call gives an independent driver (its own connection). */
   createDriver(): StoreDriver;
 }
@@ -33,5 +40,6 @@ export abstract class BaseStoreDialect implements StoreDialect {
   abstract readonly name: string;
   readonly supportsSkipLocked: boolean = false;
   readonly supportsConcurrentWriters: boolean = false;
+  readonly supportsSavepoints: boolean = false;
   abstract createDriver(): StoreDriver;
 }

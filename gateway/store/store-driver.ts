@@ -70,6 +70,14 @@ export interface StoreDriver {
   rollbackTransaction(connection: StoreConnection): Promise<void>;
   releaseConnection(connection: StoreConnection): Promise<void>;
   destroy(): Promise<void>;
+  /**
+   * Optional: a connection for read-only work outside transactions, which may be shared by concurrent
+   * readers and sees only committed data (SQLite in WAL mode: a second, read-only connection, so reads do not
+   * wait behind a commit's fsync). Statements that write fail on it. Without it, reads take the connection
+   * transactions use. Every connection it hands out is given back with `releaseReadConnection`.
+   */
+  acquireReadConnection?(): Promise<StoreConnection>;
+  releaseReadConnection?(connection: StoreConnection): Promise<void>;
   /** True when `error` (thrown by this driver) is a unique or primary-key violation. */
   isUniqueViolation(error: unknown): boolean;
 }

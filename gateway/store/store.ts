@@ -51,22 +51,38 @@ class Operation {
  *   error `fn` threw is rethrown; nothing of it is stored. If a statement inside fails, the transaction
  *   cannot commit even when `fn` catches the error (PostgreSQL semantics, enforced on every engine): it is
  *   rolled back and that statement's error is thrown.
- * - `read(fn)`: statements without a transaction, for read-only work. On SQLite it goes through the same
- *   gate as transactions (it must not see another operation's uncommitted writes on the shared
- *   connection). Separate statements may see different committed states if another process writes: read
- *   within `transaction` when a consistent view across statements matters.
+ * - `read(fn)`: statements without a transaction, for read-only work, on the driver's read connection when
+ *   it has one (SQLite: a read-only second connection that sees only committed data and does not wait for
+ *   a commit's fsync; writes fail on it), else through the same gate as transactions. Separate statements
+ *   may see different committed states: read within `transaction` when a consistent view across statements
+ *   matters.
  *
  * An operation started from inside another operation on the same store would wait for a connection its
  * own caller holds, forever on a single-connection engine. That is refused at once with
  * STORE_NESTED_TRANSACTION: pass the handle down instead.
  */
+interface PendingTransaction {
+  readonly fn: (tx: StoreConnection) => Promise<unknown>;
+  resolve(value: unknown): void;
+  reject(reason: unknown): void;
+}
+
+/** Most transactions one group commit holds: bounds the latency of the first in a long queue. */
+const MAX_GROUP = 128;
+
 export class Store {
   private readonly current = new AsyncLocalStorage<Operation>();
+  /** Group commit (see StoreDialect.supportsSavepoints): transactions waiting for the next group. */
+  private readonly waiting: PendingTransaction[] = [];
+  private draining = false;
+  private readonly groupCommit: boolean;
 
   private constructor(
     readonly dialect: StoreDialect,
     private readonly runtime: RuntimeDriver,
-  ) {}
+  ) {
+    this.groupCommit = dialect.supportsSavepoints && !dialect.supportsConcurrentWriters;
+  }
 
   /**
    * Opens the store and brings its schema up to date. The migration list is checked before the database
@@ -93,6 +109,89 @@ export class Store {
 
   async transaction<T>(fn: (tx: StoreConnection) => Promise<T>): Promise<T> {
     this.refuseNested();
+    if (!this.groupCommit) return this.soloTransaction(fn);
+    if (this.runtime.closed) throw new VkhidError('STORE_CLOSED');
+    return new Promise<T>((resolve, reject) => {
+      this.waiting.push({ fn, resolve: resolve, reject });
+      if (!this.draining) void this.drain();
+    });
+  }
+
+  /** Runs the waiting transactions in groups until none waits; one drain at a time. */
+  private async drain(): Promise<void> {
+    this.draining = true;
+    try {
+      while (this.waiting.length > 0) await this.runGroup(this.waiting.splice(0, MAX_GROUP));
+    } finally {
+      this.draining = false;
+    }
+  }
+
+  /**
+   * One database transaction for `group`: each member in its own savepoint, in arrival order (so each sees
+   * the members before it, exactly as if they had committed one by one). A member that throws, or whose
+   * statement failed, is rolled back to its savepoint and later rejected with its own error; the others go
+   * on. Every member settles after the group's one COMMIT (the successful ones are resolved only once it is
+   * durable); if the COMMIT fails, they are rejected with its error and nothing of the group is stored.
+   */
+  private async runGroup(group: PendingTransaction[]): Promise<void> {
+    let connection: StoreConnection;
+    try {
+      connection = await this.runtime.acquireConnection();
+    } catch (error) {
+      for (const member of group) member.reject(error);
+      return;
+    }
+    const done: { member: PendingTransaction; result: unknown }[] = [];
+    const refused: { member: PendingTransaction; error: unknown }[] = [];
+    let next = 0;
+    try {
+      await this.runtime.beginTransaction(connection);
+      for (; next < group.length; next += 1) {
+        const member = group[next] as PendingTransaction;
+        await connection.execute('SAVEPOINT vkhid_member');
+        const operation = new Operation(connection, true);
+        let result: unknown;
+        let failure: unknown;
+        let failed = false;
+        try {
+          result = await this.current.run(operation, () => member.fn(operation.handle));
+          if (operation.failure !== undefined) {
+            failed = true;
+            failure = operation.failure;
+          }
+        } catch (error) {
+          failed = true;
+          failure = error;
+        } finally {
+          operation.active = false;
+        }
+        if (failed) {
+          await connection.execute('ROLLBACK TO vkhid_member');
+          await connection.execute('RELEASE vkhid_member');
+          refused.push({ member, error: failure });
+        } else {
+          await connection.execute('RELEASE vkhid_member');
+          done.push({ member, result });
+        }
+      }
+      await this.runtime.commitTransaction(connection);
+      for (const { member, result } of done) member.resolve(result);
+      for (const { member, error } of refused) member.reject(error);
+    } catch (error) {
+      await this.rollbackQuietly(connection);
+      for (const { member } of done) member.reject(error);
+      // A refused member keeps its own error: nothing of it was stored whatever happened to the group.
+      for (const { member, error: own } of refused) member.reject(own);
+      // The member running when the group failed, and those after it, never completed: refused as well.
+      for (const member of group.slice(next)) member.reject(error);
+    } finally {
+      await this.runtime.releaseConnection(connection);
+    }
+  }
+
+  /** One transaction on its own connection: engines with concurrent writers or without savepoints. */
+  private async soloTransaction<T>(fn: (tx: StoreConnection) => Promise<T>): Promise<T> {
     const connection = await this.runtime.acquireConnection();
     try {
       await this.runtime.beginTransaction(connection);
@@ -124,7 +223,7 @@ export class Store {
 
   async read<T>(fn: (db: StoreConnection) => Promise<T>): Promise<T> {
     this.refuseNested();
-    const connection = await this.runtime.acquireConnection();
+    const connection = await this.runtime.acquireReadConnection();
     const operation = new Operation(connection, false);
     try {
       return await this.current.run(operation, () => fn(operation.handle));

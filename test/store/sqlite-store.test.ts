@@ -48,6 +48,39 @@ describe('SqliteDialect', () => {
     assert.equal(dialect.name, 'sqlite');
     assert.equal(dialect.supportsSkipLocked, false);
     assert.equal(dialect.supportsConcurrentWriters, false);
+    assert.equal(dialect.supportsSavepoints, true);
+  });
+
+  it('reads on its read-only connection: committed data only, without waiting for a transaction', async () => {
+    const store = await open(new SqliteDialect({ dataDirectory: dataDirectory() }));
+    await store.transaction((tx) =>
+      tx.execute('INSERT INTO conformance_items (id, owner, seq) VALUES (?, ?, ?)', ['committed', 'r', 1]),
+    );
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let inside!: () => void;
+    const started = new Promise<void>((resolve) => (inside = resolve));
+    const writing = store.transaction(async (tx) => {
+      await tx.execute('INSERT INTO conformance_items (id, owner, seq) VALUES (?, ?, ?)', ['open', 'r', 2]);
+      inside();
+      await held;
+    });
+    await started;
+    // The writer holds its transaction open: a read still answers, and sees only the committed row.
+    const ids = await store.read((db) =>
+      db.query<{ id: string }>("SELECT id FROM conformance_items WHERE owner = 'r' ORDER BY id"),
+    );
+    assert.deepEqual(ids, [{ id: 'committed' }]);
+    await assert.rejects(
+      store.read((db) => db.execute("DELETE FROM conformance_items WHERE owner = 'r'")),
+      /readonly|read-only|STORE/i,
+    );
+    release();
+    await writing;
+    const after = await store.read((db) =>
+      db.query<{ id: string }>("SELECT id FROM conformance_items WHERE owner = 'r' ORDER BY id"),
+    );
+    assert.deepEqual(after, [{ id: 'committed' }, { id: 'open' }]);
   });
 
   it('creates vkhid.sqlite in the data directory, which only its owner may enter', async () => {
