@@ -52,8 +52,8 @@ export interface AdminRouterOptions {
   readonly now?: () => Date;
 }
 
-const READERS: readonly AdminRole[] = ['admin', 'operator', 'auditor'];
-const OPERATORS: readonly AdminRole[] = ['admin', 'operator'];
+export const READERS: readonly AdminRole[] = ['admin', 'operator', 'auditor'];
+export const OPERATORS: readonly AdminRole[] = ['admin', 'operator'];
 const ADMINS: readonly AdminRole[] = ['admin'];
 
 const PARTICIPANT_FIELDS = [
@@ -496,14 +496,14 @@ function toVkhidError(error: unknown): VkhidError {
   return VkhidError.from(error);
 }
 
-function bearerToken(req: Request): string {
+export function bearerToken(req: Request): string {
   const header = req.get('authorization');
   const match = header === undefined ? null : /^Bearer +([^ ]+) *$/i.exec(header);
   if (match === null) throw new VkhidError('ADMIN_UNAUTHENTICATED');
   return match[1]!;
 }
 
-function allow(roles: readonly AdminRole[], action: string): RequestHandler {
+export function allow(roles: readonly AdminRole[], action: string): RequestHandler {
   return (_req, res, next) => {
     const caller = callerOf(res);
     if (!roles.includes(caller.role))
@@ -520,18 +520,18 @@ function callerOf(res: Response): AdminIdentity {
 }
 
 /** The audit actor of the caller. */
-function actorOf(res: Response): string {
+export function actorOf(res: Response): string {
   return `admin:${callerOf(res).name}`;
 }
 
-function param(req: Request, name: string): string {
+export function param(req: Request, name: string): string {
   const value = req.params[name];
   if (typeof value !== 'string' || value === '')
     throw shapeError(`the path parameter ${name} is missing`, name);
   return value;
 }
 
-function listLimit(req: Request): number {
+export function listLimit(req: Request): number {
   return (
     integerParameter(queryParameter(req.query, 'limit'), { min: 1, max: MAX_LIST_LIMIT }, (why) =>
       shapeError(`limit: ${why}`, 'limit'),

@@ -34,7 +34,7 @@ export function registerQueueCommands(program: Command, io: CliIo): void {
       options.state === undefined ? undefined : parseChoice(options.state, '--state', DELIVERY_STATES);
     const limit = parseWholeNumber(options.limit, '--limit', 1) ?? 100;
     return runHubCommand(io, options, async (hub) => {
-      const jobs = await new DeliveryQueue(hub.store).list({
+      const jobs = await DeliveryQueue.configured(hub.store, hub.config).list({
         ...(state === undefined ? {} : { state }),
         ...(options.recipient === undefined ? {} : { recipient: options.recipient }),
         limit,
@@ -63,7 +63,7 @@ export function registerQueueCommands(program: Command, io: CliIo): void {
     queue.command('show').description('show a delivery job and its message header').argument('<job>'),
   ).action((jobId: string, options: HubOptions) =>
     runHubCommand(io, options, async (hub) => {
-      const details = await new DeliveryQueue(hub.store).inspect(jobId);
+      const details = await DeliveryQueue.configured(hub.store, hub.config).inspect(jobId);
       const { job, message } = details;
       const lines: [string, string][] = [
         ['job', job.id],
@@ -104,7 +104,7 @@ export function registerQueueCommands(program: Command, io: CliIo): void {
     withHubOptions(queue.command(name).description(description).argument('<job>')).action(
       (jobId: string, options: HubOptions) =>
         runHubCommand(io, options, async (hub) => {
-          const job = await act(new DeliveryQueue(hub.store), jobId);
+          const job = await act(DeliveryQueue.configured(hub.store, hub.config), jobId);
           return { json: { job }, text: `${done(job)}\n` };
         }),
     );
@@ -125,7 +125,7 @@ export function registerQueueCommands(program: Command, io: CliIo): void {
   withHubOptions(queue.command('stats').description('count delivery jobs per state and recipient')).action(
     (options: HubOptions) =>
       runHubCommand(io, options, async (hub) => {
-        const stats = await new DeliveryQueue(hub.store).stats();
+        const stats = await DeliveryQueue.configured(hub.store, hub.config).stats();
         const states = DELIVERY_STATES;
         const recipients = Object.entries(stats.byRecipient);
         const table = formatTable(

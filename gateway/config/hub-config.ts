@@ -16,6 +16,35 @@ export interface HubConfig {
     rotationOverlapDays: number;
     expiryWarningDays: number[];
     crlValidityHours: number;
+    /**
+     * Key type of the hub's own signing and TLS keys made by `init`: `ec` (P-256, the default: the hub signs a
+     * receipt per message, and an ECDSA signature costs a small fraction of an RSA-3072 one) or `rsa` (3072).
+     */
+    hubKeyType: 'ec' | 'rsa';
+  };
+  /** The push delivery worker and the queue it works on. */
+  delivery: {
+    /** Jobs one claim takes. */
+    batch: number;
+    /** Pause between claims when the last one found less than a full batch. */
+    pollMs: number;
+    /** Per HTTP attempt; keep it well under `leaseMs`. */
+    timeoutMs: number;
+    /** How long a claim holds a job before another worker (or the reaper) may take it over. */
+    leaseMs: number;
+    /** At most this many deliveries in flight per recipient. */
+    perRecipientConcurrency: number;
+    /** How long a pull participant's claimed job waits before the worker looks at it again. */
+    pullParkMs: number;
+  };
+  /** Backoff of failed deliveries (see RetrySchedule). */
+  retry: {
+    baseDelayMs: number;
+    factor: number;
+    maxDelayMs: number;
+    jitter: number;
+    /** A job failing for longer than this becomes a dead letter. */
+    maxAgeHours: number;
   };
 }
 
@@ -25,7 +54,9 @@ type DeepPartial<T> = {
 
 /**
  * Settings come from `config/default.json`, then `config/local.json` if present (per installation, not in
- * git), then the environment (`VKHID_DATA`, `VKHID_HUB_CODE`), then the command line's `--data`.
+ * git), then the JSON file named by `VKHID_CONFIG` if set (one file per hub process: tests and the demo), then
+ * the environment (`VKHID_DATA`, `VKHID_HUB_CODE`), then the command line's `--data`. Numbers are checked here,
+ * so a hub with an unusable setting refuses to start (CONFIG_INVALID) instead of failing later.
  */
 export function loadHubConfig(
   overrides: { dataDir?: string } = {},
@@ -34,14 +65,61 @@ export function loadHubConfig(
   const base = readJson(join(packageRoot, 'config', 'default.json')) as HubConfig;
   const localPath = join(packageRoot, 'config', 'local.json');
   const local = existsSync(localPath) ? (readJson(localPath) as DeepPartial<HubConfig>) : {};
-  const merged = deepMerge(base, local) as HubConfig;
+  const extra = env.VKHID_CONFIG ? (readJson(resolve(env.VKHID_CONFIG)) as DeepPartial<HubConfig>) : {};
+  const merged = deepMerge(deepMerge(base, local), extra) as HubConfig;
   if (env.VKHID_HUB_CODE !== undefined) merged.hub.code = env.VKHID_HUB_CODE;
   const dataDir = overrides.dataDir ?? env.VKHID_DATA ?? merged.dataDir;
   merged.dataDir = resolve(dataDir);
   if (!isValidEdrpou(merged.hub.code)) {
     throw new VkhidError('PARTICIPANT_CODE_INVALID', { args: [merged.hub.code], field: 'hub.code' });
   }
+  checkNumbers(merged);
   return merged;
+}
+
+function checkNumbers(config: HubConfig): void {
+  const rules: [string, unknown, (value: number) => boolean, string][] = [
+    ['delivery.batch', config.delivery.batch, (v) => Number.isSafeInteger(v) && v >= 1, 'a whole number ≥ 1'],
+    ['delivery.pollMs', config.delivery.pollMs, (v) => v > 0, 'a number > 0'],
+    ['delivery.timeoutMs', config.delivery.timeoutMs, (v) => v > 0, 'a number > 0'],
+    [
+      'delivery.leaseMs',
+      config.delivery.leaseMs,
+      (v) => Number.isSafeInteger(v) && v > config.delivery.timeoutMs,
+      'a whole number above delivery.timeoutMs',
+    ],
+    [
+      'delivery.perRecipientConcurrency',
+      config.delivery.perRecipientConcurrency,
+      (v) => Number.isSafeInteger(v) && v >= 1,
+      'a whole number ≥ 1',
+    ],
+    ['delivery.pullParkMs', config.delivery.pullParkMs, (v) => v >= 0, 'a number ≥ 0'],
+    ['retry.baseDelayMs', config.retry.baseDelayMs, (v) => v >= 0, 'a number ≥ 0'],
+    ['retry.factor', config.retry.factor, (v) => v >= 1, 'a number ≥ 1'],
+    [
+      'retry.maxDelayMs',
+      config.retry.maxDelayMs,
+      (v) => v >= config.retry.baseDelayMs,
+      'a number ≥ retry.baseDelayMs',
+    ],
+    ['retry.jitter', config.retry.jitter, (v) => v >= 0 && v < 1, 'a number in [0, 1)'],
+    ['retry.maxAgeHours', config.retry.maxAgeHours, (v) => v > 0, 'a number > 0'],
+  ];
+  if (config.pki.hubKeyType !== 'ec' && config.pki.hubKeyType !== 'rsa') {
+    throw new VkhidError('CONFIG_INVALID', {
+      args: ['pki.hubKeyType', `${JSON.stringify(config.pki.hubKeyType)} is not "ec" or "rsa"`],
+      field: 'pki.hubKeyType',
+    });
+  }
+  for (const [field, value, ok, expected] of rules) {
+    if (typeof value !== 'number' || !Number.isFinite(value) || !ok(value)) {
+      throw new VkhidError('CONFIG_INVALID', {
+        args: [field, `${JSON.stringify(value)} is not ${expected}`],
+        field,
+      });
+    }
+  }
 }
 
 function readJson(path: string): unknown {

@@ -2,6 +2,7 @@
  * Delivery-job operations the pull side and the worker need beyond `DeliveryQueue`'s API. Each is one
  * transaction and a compare-and-set on the job's state, like the queue's own operations.
  */
+import { recordDeliveryReceipt, type DeliveryReceipt } from '../queue/delivery-receipt.js';
 import type { MessageType } from '../envelope/envelope-model.js';
 import { VkhidError } from '../errors/vkhid-error.js';
 import type { Row } from '../store/store-driver.js';
@@ -71,7 +72,12 @@ export async function findJobFor(
  * still holding a lease on it is then told `false` when it reports). True when it changed, false when it was
  * already acknowledged; QUEUE_TRANSITION for a dead letter.
  */
-export async function acknowledgePulled(store: Store, jobId: string, now: Date): Promise<boolean> {
+export async function acknowledgePulled(
+  store: Store,
+  jobId: string,
+  now: Date,
+  receipt: DeliveryReceipt,
+): Promise<boolean> {
   const nowIso = now.toISOString();
   return store.transaction(async (tx) => {
     const [row] = await tx.query<Row>('SELECT state FROM delivery_jobs WHERE id = ?', [jobId]);
@@ -84,6 +90,7 @@ export async function acknowledgePulled(store: Store, jobId: string, now: Date):
        WHERE id = ? AND state IN ('queued', 'retry', 'sending', 'delivered')`,
       [nowIso, jobId],
     );
+    if (changes === 1) await recordDeliveryReceipt(tx, jobId, receipt, nowIso);
     return changes === 1;
   });
 }

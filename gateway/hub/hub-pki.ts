@@ -52,6 +52,7 @@ export async function initialiseHub(hub: HubContext, actor: string): Promise<Ini
     hubCode: hub.config.hub.code,
     hostnames: hub.config.hub.hostnames.filter((name) => name !== 'localhost'),
     validityDays: Math.min(hub.config.pki.certificateValidityDays, 3650),
+    keyType: hub.config.pki.hubKeyType,
     ...(passphrase === undefined ? {} : { passphrase }),
   });
   const createdAt = new Date().toISOString();

@@ -105,20 +105,33 @@ export class ClientCertificateAuthenticator {
   }
 }
 
+/**
+ * The peer certificate of each TLS connection, read once: a keep-alive connection carries many requests, and
+ * building Node's peer-certificate object costs more than verifying a signature. A connection's peer
+ * certificate cannot change (TLS 1.3 has no renegotiation; Node refuses client-initiated renegotiation before
+ * TLS 1.3), so the cache cannot serve a stale identity. Only the certificate is cached: whether it is still
+ * registered, active and unrevoked is checked on every request.
+ */
+const peerCertificates = new WeakMap<TLSSocket, X509Certificate | null>();
+
 /** The leaf certificate the client presented in the TLS handshake, if any. */
 export function presentedCertificate(socket: Socket | TLSSocket): X509Certificate | undefined {
-  if (typeof (socket as Partial<TLSSocket>).getPeerCertificate !== 'function') return undefined;
-  const peer = (socket as TLSSocket).getPeerCertificate(true) as { raw?: Buffer } | null;
-  // Without a certificate Node returns an empty object (or null once the socket is gone).
-  if (peer?.raw === undefined || peer.raw.length === 0) return undefined;
+  if (typeof (socket as Partial<TLSSocket>).getPeerX509Certificate !== 'function') return undefined;
+  const tls = socket as TLSSocket;
+  const cached = peerCertificates.get(tls);
+  if (cached !== undefined) return cached ?? undefined;
+  let certificate: X509Certificate | undefined;
   try {
-    return new X509Certificate(peer.raw);
+    certificate = tls.getPeerX509Certificate();
   } catch (error) {
     throw new VkhidError('INTAKE_CLIENT_CERT_UNKNOWN', {
       args: ['(unreadable)', 'it cannot be parsed'],
       cause: error,
     });
   }
+  // Node gives undefined without a certificate (and once the socket is gone): nothing to cache then.
+  if (certificate !== undefined) peerCertificates.set(tls, certificate);
+  return certificate;
 }
 
 function usableAt(record: CertificateRecord, at: Date): true | string {

@@ -1,8 +1,10 @@
+import type { HubConfig } from '../config/hub-config.js';
 import { parameterMarkers } from '../store/scan-sql.js';
 import type { MessageType } from '../envelope/envelope-model.js';
 import { VkhidError } from '../errors/vkhid-error.js';
 import type { Row, SqlValue, StoreConnection } from '../store/store-driver.js';
 import type { Store } from '../store/store.js';
+import { findDeliveryReceipt, recordDeliveryReceipt, type DeliveryReceipt } from './delivery-receipt.js';
 import { DELIVERY_STATES, type DeliveryJob, type DeliveryState } from './delivery-job.js';
 import { RetrySchedule } from './retry-schedule.js';
 
@@ -54,6 +56,14 @@ export interface JobDetails {
     readonly receivedSha256: string;
     readonly receivedSize: number;
     readonly receiptId: string;
+  };
+  /** The recipient's verified receipt, once the job is acknowledged (its bytes: `findDeliveryReceipt`). */
+  readonly recipientReceipt?: {
+    readonly receiptId: string;
+    readonly sha256: string;
+    readonly outcome: string;
+    readonly via: 'push' | 'pull';
+    readonly receivedAt: string;
   };
 }
 
@@ -114,6 +124,22 @@ export class DeliveryQueue {
     if (!Number.isSafeInteger(this.perRecipientConcurrency) || this.perRecipientConcurrency < 1) {
       throw new RangeError('perRecipientConcurrency must be a whole number ≥ 1');
     }
+  }
+
+  /** The queue with the hub's configured lease, per-recipient concurrency and retry schedule. */
+  static configured(store: Store, config: Pick<HubConfig, 'delivery' | 'retry'>): DeliveryQueue {
+    const { delivery, retry } = config;
+    return new DeliveryQueue(store, {
+      leaseMs: delivery.leaseMs,
+      perRecipientConcurrency: delivery.perRecipientConcurrency,
+      schedule: new RetrySchedule({
+        baseDelayMs: retry.baseDelayMs,
+        factor: retry.factor,
+        maxDelayMs: retry.maxDelayMs,
+        jitter: retry.jitter,
+        maxAgeMs: retry.maxAgeHours * 60 * 60 * 1000,
+      }),
+    });
   }
 
   /** Claims up to `limit` due jobs for `owner` (see the class comment for order and what is skipped). */
@@ -211,6 +237,28 @@ export class DeliveryQueue {
         [nowIso, job.id, owner],
       );
       return changes === 1;
+    });
+  }
+
+  /**
+   * The worker `owner` delivered the job and holds the recipient's verified receipt: `sending` →
+   * `acknowledged` and the receipt stored, in one transaction (one commit per delivery, and no acknowledged job
+   * without its proof). False (nothing changed) when `owner` no longer holds the job's lease.
+   */
+  async acknowledgedBy(jobId: string, owner: string, receipt: DeliveryReceipt): Promise<boolean> {
+    const nowIso = this.now().toISOString();
+    return this.store.transaction(async (tx) => {
+      const { changes } = await tx.execute(
+        `UPDATE delivery_jobs SET state = 'acknowledged', lease_owner = NULL, lease_until = NULL, updated_at = ?
+         WHERE id = ? AND state = 'sending' AND lease_owner = ?`,
+        [nowIso, jobId, owner],
+      );
+      if (changes !== 1) {
+        await mustFindJob(tx, jobId);
+        return false;
+      }
+      await recordDeliveryReceipt(tx, jobId, receipt, nowIso);
+      return true;
     });
   }
 
@@ -318,8 +366,20 @@ export class DeliveryQueue {
       const row = rows[0];
       if (row === undefined) throw new VkhidError('QUEUE_JOB_NOT_FOUND', { args: [jobId] });
       const job = jobFromRow(row);
+      const receipt = await findDeliveryReceipt(db, job.id);
       return {
         job,
+        ...(receipt === undefined
+          ? {}
+          : {
+              recipientReceipt: {
+                receiptId: receipt.receiptId,
+                sha256: receipt.sha256,
+                outcome: receipt.outcome,
+                via: receipt.via,
+                receivedAt: receipt.receivedAt,
+              },
+            }),
         message: {
           messageId: job.messageId,
           type: String(row.type) as MessageType,

@@ -66,4 +66,25 @@ export const queueMigrations = [
       `CREATE INDEX delivery_jobs_lease ON delivery_jobs (state, lease_until)`,
     ],
   },
+  {
+    version: 3,
+    name: "queue: recipients' receipts",
+    // The recipient's signed receipt is the proof that it holds the message (what the ledger of issue #6
+    // points at); it is written in the same transaction that makes the job acknowledged, so an acknowledged
+    // job without its proof cannot exist. receipt_xml: base64 of the exact bytes the recipient sent.
+    statements: [
+      `CREATE TABLE delivery_receipts (
+        job_id TEXT PRIMARY KEY REFERENCES delivery_jobs (id),
+        message_id TEXT NOT NULL REFERENCES messages (message_id),
+        recipient TEXT NOT NULL REFERENCES participants (code),
+        receipt_id TEXT NOT NULL,
+        receipt_sha256 TEXT NOT NULL,
+        outcome TEXT NOT NULL,
+        receipt_xml TEXT NOT NULL,
+        via TEXT NOT NULL CHECK (via IN ('push', 'pull')),
+        received_at TEXT NOT NULL
+      )`,
+      `CREATE INDEX delivery_receipts_by_message ON delivery_receipts (message_id)`,
+    ],
+  },
 ] as const;

@@ -1,9 +1,11 @@
 import { parameterMarkers } from '../store/scan-sql.js';
 import { createHash, randomUUID } from 'node:crypto';
+import { errorCatalogue } from '../errors/error-catalogue.js';
 import { VkhidError } from '../errors/vkhid-error.js';
 import { CHANNELS } from '../envelope/envelope-model.js';
 import type { StoreConnection } from '../store/store-driver.js';
 import type { Store } from '../store/store.js';
+import { fileDropRoot } from '../transport/file-drop-root.js';
 import { isValidEdrpou } from './edrpou.js';
 import {
   type AuditEntry,
@@ -721,13 +723,16 @@ function periodsOverlap(
 }
 
 /** The calendar day in Kyiv: memoranda and statutory deadlines follow the Ukrainian legal calendar. */
+/** Built once: creating an Intl.DateTimeFormat costs far more than formatting with it (hot path of intake). */
+const KYIV_DATE = new Intl.DateTimeFormat('en-CA', {
+  timeZone: 'Europe/Kyiv',
+  year: 'numeric',
+  month: '2-digit',
+  day: '2-digit',
+});
+
 export function kyivDate(at: Date): string {
-  return new Intl.DateTimeFormat('en-CA', {
-    timeZone: 'Europe/Kyiv',
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-  }).format(at);
+  return KYIV_DATE.format(at);
 }
 
 function isRealDate(value: string): boolean {
@@ -735,6 +740,9 @@ function isRealDate(value: string): boolean {
   const date = new Date(`${value}T00:00:00Z`);
   return !Number.isNaN(date.getTime()) && date.toISOString().slice(0, 10) === value;
 }
+
+/** The catalogue's text before the reason, so a refusal re-raised with another `field` keeps its reason once. */
+const INVALID_PREFIX = errorCatalogue.PARTICIPANT_INVALID.message.split('%s')[0] ?? '';
 
 function validateNewParticipant(input: NewParticipant, at: string): Participant {
   const invalid = (why: string, field: string): never => {
@@ -752,14 +760,28 @@ function validateNewParticipant(input: NewParticipant, at: string): Participant 
     invalid(`kind must be one of ${PARTICIPANT_KINDS.join(', ')}`, 'kind');
   const endpoints = input.endpoints ?? [];
   endpoints.forEach((endpoint, index) => {
+    const field = `endpoints[${index}]`;
+    if (typeof endpoint !== 'string') return invalid('an endpoint must be a string', field);
+    // A file-drop folder: only a safe local absolute path (no remote hosts, no `..`), checked on the raw text.
+    let root: string | undefined;
+    try {
+      root = fileDropRoot(endpoint);
+    } catch (error) {
+      if (!(error instanceof VkhidError)) throw error;
+      const why = error.message.startsWith(INVALID_PREFIX)
+        ? error.message.slice(INVALID_PREFIX.length)
+        : error.message;
+      throw new VkhidError('PARTICIPANT_INVALID', { args: [why], field, cause: error });
+    }
+    if (root !== undefined) return;
     let url: URL;
     try {
       url = new URL(endpoint);
     } catch {
-      return invalid(`${endpoint} is not a URL`, `endpoints[${index}]`);
+      return invalid(`${endpoint} is not a URL`, field);
     }
-    // Documents carry personal data: they travel over HTTPS only.
-    if (url.protocol !== 'https:') invalid(`${endpoint} is not an https URL`, `endpoints[${index}]`);
+    // Documents carry personal data: over the network they travel over HTTPS only.
+    if (url.protocol !== 'https:') invalid(`${endpoint} is not an https URL or a file-drop folder`, field);
   });
   const adapter = input.adapter ?? 'canonical';
   if (!ADAPTER_NAME.test(adapter)) invalid(`${adapter} is not an adapter name`, 'adapter');

@@ -4,7 +4,7 @@
  * and a pull participant using GET /v1/inbox and POST /v1/inbox/{id}/ack.
  */
 import assert from 'node:assert/strict';
-import { generateKeyPairSync, randomUUID } from 'node:crypto';
+import { createHash, generateKeyPairSync, randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import type { TLSSocket } from 'node:tls';
 import { join } from 'node:path';
 import { DeliveryWorker } from '../../gateway/delivery/delivery-worker.js';
+import { findDeliveryReceipt } from '../../gateway/queue/delivery-receipt.js';
 import { receiptFor } from '../support/receipt-envelopes.js';
 import { buildEnvelope } from '../../gateway/envelope/envelope-builder.js';
 import { createCsr } from '../../gateway/pki/csr.js';
@@ -168,6 +169,14 @@ describe('delivery', function () {
     const job = await jobOf(jobId);
     assert.equal(job.state, 'acknowledged');
     assert.equal(job.attempts, 1);
+    // The recipient's signed receipt is kept with the job: the proof that it holds the message.
+    const proof = (await running.queue.inspect(jobId)).recipientReceipt;
+    assert.equal(proof?.via, 'push');
+    assert.equal(proof?.outcome, 'delivered');
+    const kept = await running.hub.store.read((db) => findDeliveryReceipt(db, jobId));
+    assert.ok(kept !== undefined);
+    assert.equal(createHash('sha256').update(kept.xml).digest('hex'), kept.sha256);
+    assert.match(kept.xml, new RegExp(`<MessageRef>${messageId}</MessageRef>`, 'i'));
     assert.deepEqual(await worker.runOnce(), []);
     assert.equal(received.length, 1, 'nothing is sent twice');
   });
@@ -284,6 +293,7 @@ describe('delivery', function () {
       assert.equal(ok.status, 200, ok.body.toString());
       assert.deepEqual(JSON.parse(ok.body.toString()), { messageId, state: 'acknowledged' });
       assert.equal((await jobOf(jobId)).state, 'acknowledged');
+      assert.equal((await running.queue.inspect(jobId)).recipientReceipt?.via, 'pull');
       assert.ok(!(await inboxOf(puller)).messages.some((m) => m.messageId === messageId));
     });
 

@@ -11,7 +11,7 @@ import { DeliveryQueue, type ClaimedJob } from '../../gateway/queue/delivery-que
 import { quiet } from '../intake/fixtures/intake-hub.js';
 import { startFlakyAgency, type FlakyAgency } from './fixtures/flaky-agency.js';
 
-/** A queue whose `delivered` report never arrives: the process "died" right after the endpoint answered. */
+/** A queue whose `acknowledgedBy` report never arrives: the process "died" right after the endpoint answered. */
 class DyingQueue extends DeliveryQueue {
   claimed = 0;
   reports = 0;
@@ -20,11 +20,11 @@ class DyingQueue extends DeliveryQueue {
     this.claimed += jobs.length;
     return jobs;
   }
-  override delivered(): Promise<boolean> {
+  override acknowledgedBy(): Promise<boolean> {
     this.reports += 1;
     return Promise.reject(new Error('simulated crash before the delivery was recorded'));
   }
-  // The worker takes an error of `delivered` for a failed attempt and reports that: the process is gone, so no.
+  // The worker takes an error of `acknowledgedBy` for a failed attempt and reports that: the process is gone, so no.
   override failed(): Promise<false> {
     return Promise.reject(new Error('simulated crash: nothing more is reported'));
   }
