@@ -12,10 +12,9 @@ import { join } from 'node:path';
 import { packageRoot } from '../../gateway/package-paths.js';
 import { EnvelopeSigner } from '../../gateway/dsig/envelope-signer.js';
 import { EnvelopeVerifier } from '../../gateway/dsig/envelope-verifier.js';
-import { attachmentFromBytes, buildEnvelope } from '../../gateway/envelope/envelope-builder.js';
-import type { Envelope } from '../../gateway/envelope/envelope-model.js';
 import { envelopeSchema } from '../../gateway/envelope/envelope-schema.js';
 import { StaticTrustStore } from '../../gateway/trust/static-trust-store.js';
+import { appealOfSize } from '../support/appeal-of-size.js';
 import { createCa, issueCertificate } from '../../test/support/test-pki.js';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 2);
@@ -24,57 +23,6 @@ const print = (line = ''): void => {
   printed.push(line);
   console.log(line);
 };
-
-function appealOfSize(targetBytes: number): string {
-  const base: Envelope = {
-    header: {
-      messageId: '3f1c2a9e-8b7d-4c55-9e01-2b6f0d4a7c11',
-      type: 'appeal',
-      createdAt: '2026-11-25T09:30:00+02:00',
-      sender: '00015622',
-      recipient: '37471933',
-      tracking: 'CC-2026-000123',
-      schemaVersion: '1.0',
-    },
-    body: {
-      type: 'appeal',
-      appeal: {
-        kind: 'citizen-appeal',
-        channel: 'hotline',
-        receivedAt: '2026-11-25T09:12:00+02:00',
-        urgency: 'normal',
-        restrictedAccess: false,
-        applicant: {
-          fullName: 'Шевченко Олена Петрівна',
-          contacts: { phones: ['+380441234567'], emails: ['olena@example.com'] },
-          address: 'м. Київ, вул. Хрещатик, 1',
-          consent: { disclosure: true, personalData: true },
-        },
-        category: 'ROADS.REPAIR',
-        subject: 'Ремонт дорожнього покриття',
-        text: 'x',
-        routing: { target: '37471933', basis: 'Компетенція щодо автомобільних доріг' },
-        deadline: '2026-12-25',
-      },
-    },
-  };
-  const text = 'Прошу відремонтувати вибоїни на дорозі біля будинку. ';
-  const skeleton = Buffer.byteLength(buildEnvelope(base));
-  if (base.body.type !== 'appeal') throw new Error('unreachable');
-  if (targetBytes <= 8192) {
-    const need = Math.max(1, targetBytes - skeleton - 1800); // leave room for the signature
-    base.body.appeal.text = text
-      .repeat(Math.ceil(need / Buffer.byteLength(text)))
-      .slice(0, Math.floor(need / 2));
-  } else {
-    base.body.appeal.text = text;
-    const attachmentBytes = Math.floor(((targetBytes - skeleton - 2000) * 3) / 4);
-    base.body.appeal.attachments = [
-      attachmentFromBytes('photo.jpg', 'image/jpeg', randomBytes(attachmentBytes)),
-    ];
-  }
-  return buildEnvelope(base);
-}
 
 async function measure(run: () => unknown): Promise<number> {
   // Warm up until the JIT has compiled the path, then time three windows and keep the median, so a burst of
@@ -174,7 +122,15 @@ print(`sign/s 4KB RSA: ${Math.round(results['sign/s 4KB RSA']!)}`);
 if (process.argv.includes('--update-readme')) {
   const readmePath = join(packageRoot, 'README.md');
   const readme = readFileSync(readmePath, 'utf8');
-  const block = ['<!-- bench:envelope -->', '```', ...printed, '```', '<!-- /bench:envelope -->'].join('\n');
+  const block = [
+    '<!-- bench:envelope -->',
+    '',
+    '```',
+    ...printed,
+    '```',
+    '',
+    '<!-- /bench:envelope -->',
+  ].join('\n');
   const updated = readme.replace(/<!-- bench:envelope -->[\s\S]*?<!-- \/bench:envelope -->/, block);
   if (updated === readme && !readme.includes(block))
     throw new Error('README.md has no bench:envelope markers');

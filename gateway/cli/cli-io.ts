@@ -34,7 +34,8 @@ export function reportError(io: CliIo, error: unknown): number {
       `vkhid: INTERNAL: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
     );
   } else {
-    io.stderr(`vkhid: ${coded.code}: ${coded.message}\n`);
+    const field = coded.field === undefined ? '' : ` (field: ${coded.field})`;
+    io.stderr(`vkhid: ${coded.code}: ${coded.message}${field}\n`);
   }
   return coded.code === 'CLI_USAGE' ? ExitCode.Usage : ExitCode.Refused;
 }

@@ -10,6 +10,11 @@ import { registerMemorandumCommands } from './memorandum-command.js';
 import { registerParticipantCommands } from './participant-command.js';
 import { registerQueueCommands } from './queue-command.js';
 import { registerServeCommand } from './serve-command.js';
+import { builtinAdapterRegistry } from '../adapters/builtin-adapters.js';
+import { NativeIntake } from '../intake/native-intake.js';
+import { registerAdapterCommands } from './adapter-command.js';
+import { registerExportCommand } from './export-command.js';
+import { registerImportCommand } from './import-command.js';
 
 /** Builds the `vkhid` command tree writing to `io`. */
 export function createProgram(io: CliIo): Command {
@@ -28,6 +33,15 @@ export function createProgram(io: CliIo): Command {
   registerQueueCommands(program, io);
   registerJobsCommand(program, io);
   registerServeCommand(program, io);
+  registerAdapterCommands(program, io);
+  registerImportCommand(program, io, {
+    adapters: () => builtinAdapterRegistry(),
+    submitter: (hub, adapters) => {
+      const intake = new NativeIntake(hub, adapters);
+      return (envelope, origin) => intake.acceptCanonical(envelope, origin);
+    },
+  });
+  registerExportCommand(program, io, { adapters: () => builtinAdapterRegistry() });
   // Subcommands inherit exitOverride and output settings only when set on each of them.
   const configure = (command: Command): void => {
     command

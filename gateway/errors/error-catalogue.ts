@@ -134,6 +134,7 @@ export const errorCatalogue = {
 
   // --- Command line ---
   CLI_USAGE: { status: 400, message: '%s' },
+  CONFIG_INVALID: { status: 500, message: 'The setting %s is invalid: %s' },
   CLI_FILE_UNREADABLE: { status: 400, message: 'Cannot read %s: %s' },
   CLI_FILE_UNWRITABLE: { status: 400, message: 'Cannot write %s: %s' },
 
@@ -190,6 +191,23 @@ export const errorCatalogue = {
   // --- Delivery: push to endpoints, pull by GET /v1/inbox and POST /v1/inbox/{id}/ack ---
   DELIVERY_MESSAGE_NOT_FOUND: { status: 404, message: 'No message %s is addressed to you' },
   DELIVERY_RECEIPT_INVALID: { status: 422, message: 'The receipt does not acknowledge this message: %s' },
+  // --- Adapters: converting agency formats to and from the canonical envelope (issue #5) ---
+  ADAPTER_UNKNOWN: { status: 422, message: 'No adapter named %s is registered' },
+  ADAPTER_REGISTRATION: { status: 500, message: 'Adapter %s cannot be registered: %s' },
+  ADAPTER_SETTINGS_INVALID: { status: 422, message: 'The settings of adapter %s are invalid: %s' },
+  ADAPTER_UNSUPPORTED: { status: 415, message: 'Adapter %s does not convert %s' },
+  ADAPTER_INPUT_TOO_LARGE: {
+    status: 413,
+    message: 'The document is %s bytes; adapter %s takes at most %s bytes',
+  },
+  ADAPTER_MALFORMED: { status: 400, message: 'The document is not valid %s: %s' },
+  ADAPTER_BAD_ENCODING: { status: 400, message: 'The document is not valid %s text: %s' },
+  ADAPTER_MISSING_FIELD: { status: 422, message: 'The required field %s is missing' },
+  ADAPTER_INVALID_FIELD: { status: 422, message: 'The field %s is invalid: %s' },
+  ADAPTER_NATIVE_SCHEMA_INVALID: { status: 422, message: 'The document does not match the %s schema: %s' },
+  ADAPTER_OUTPUT_INVALID: { status: 422, message: 'Adapter %s produced an invalid %s: %s' },
+  ADAPTER_TIMEOUT: { status: 503, message: 'Adapter %s took longer than %s ms' },
+  ADAPTER_FAILED: { status: 500, message: 'Adapter %s failed: %s' },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof errorCatalogue;

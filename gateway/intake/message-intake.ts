@@ -109,7 +109,7 @@ export class MessageIntake {
       deliveryPriority(envelope),
     );
     if (stored.kind === 'existing') return this.settle(stored.message, receivedSha256, client);
-    return outcome('accepted', stored.message);
+    return intakeOutcome('accepted', stored.message);
   }
 
   /** A message with this MessageId is stored: the same document is a repeat, another one a duplicate id. */
@@ -124,11 +124,12 @@ export class MessageIntake {
     if (stored.sender !== client.participantCode) {
       throw new VkhidError('INTAKE_SENDER_MISMATCH', { args: [client.participantCode, stored.sender] });
     }
-    return outcome('repeated', stored);
+    return intakeOutcome('repeated', stored);
   }
 }
 
-function outcome(kind: IntakeOutcome['outcome'], message: StoredMessage): IntakeOutcome {
+/** The answer to an accepted or repeated message, from its stored row. */
+export function intakeOutcome(kind: IntakeOutcome['outcome'], message: StoredMessage): IntakeOutcome {
   return {
     outcome: kind,
     messageId: message.messageId,

@@ -12,8 +12,14 @@ import type { HubMetrics } from '../observability/metrics.js';
 import type { IntakeLimits } from '../xml/xml-intake.js';
 import { ClientCertificateAuthenticator, type ClientIdentity } from './client-certificate.js';
 import { MessageIntake } from './message-intake.js';
+import { NativeIntake } from './native-intake.js';
+import type { AdapterRegistry } from '../adapters/adapter-registry.js';
+import { builtinAdapterRegistry } from '../adapters/builtin-adapters.js';
+import { baseMediaType } from '../adapters/runtime-adapter.js';
 
 export interface MessagesRouterOptions {
+  /** The hub's adapters, for documents in a participant's own format (default: the built-in ones). */
+  readonly adapters?: AdapterRegistry;
   /** Intake limits; default the hub's `config.intake`. `maxBytes` is also the HTTP body limit. */
   readonly limits?: IntakeLimits;
   readonly logger?: Logger;
@@ -28,7 +34,10 @@ export const ENVELOPE_MEDIA_TYPE = 'application/xml';
 /**
  * The participants' API, mounted by the server at `/v1`.
  *
- *   POST /v1/messages   one signed canonical envelope, `Content-Type: application/xml`, the raw bytes
+ *   POST /v1/messages   one signed canonical envelope, `Content-Type: application/xml`, the raw bytes;
+ *                       or one document in the participant's own format, with a media type its adapter
+ *                       reads (e.g. `application/vnd.sev-ovv-1207+xml`, `application/json`): converted by the
+ *                       adapter and signed by the hub on the participant's behalf (NativeIntake)
  *                       → 202 `application/xml`: the hub's signed receipt (the same bytes for a repeat)
  *                       → 4xx/5xx `application/problem+json` with a catalogue code; nothing is stored
  *
@@ -49,13 +58,29 @@ export function createMessagesRouter(hub: HubContext, options: MessagesRouterOpt
   );
   const log = options.logger;
   const metrics = options.metrics;
+  const adapters = options.adapters ?? builtinAdapterRegistry(log);
+  const native = new NativeIntake(hub, adapters, options.now);
   const router = express.Router();
 
   const authenticate: RequestHandler = async (req, res, next) => {
     // Receipts and refusals concern one participant's messages: no shared cache may keep them.
     res.set('Cache-Control', 'no-store');
-    res.locals.client = await authenticator.authenticate(req.socket);
-    checkMediaType(req);
+    const client = await authenticator.authenticate(req.socket);
+    res.locals.client = client;
+    checkEncoding(req);
+    const mediaType = baseMediaType(req.get('content-type') ?? '');
+    if (mediaType !== ENVELOPE_MEDIA_TYPE) {
+      // Not a signed envelope: it must be the participant's own format, read by its adapter.
+      const participant = await hub.registry.getParticipant(client.participantCode);
+      const reader = participant.adapter === 'canonical' ? undefined : adapters.readerOf(mediaType);
+      if (reader !== participant.adapter) {
+        const header = req.get('content-type');
+        throw new VkhidError('INTAKE_UNSUPPORTED_MEDIA_TYPE', {
+          args: [header === undefined ? 'A request without Content-Type' : `Content-Type ${header}`],
+        });
+      }
+      res.locals.native = true;
+    }
     next();
   };
   // `inflate: false`: a compressed body is refused (415) rather than inflated past the limit it was checked at.
@@ -64,8 +89,15 @@ export function createMessagesRouter(hub: HubContext, options: MessagesRouterOpt
   router.post('/messages', authenticate, rawBody, async (req: Request, res: Response) => {
     const client = res.locals.client as ClientIdentity;
     const bytes: Buffer = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-    const result = await (metrics?.timeIntake(() => intake.accept(bytes, client)) ??
-      intake.accept(bytes, client));
+    const accept =
+      res.locals.native === true
+        ? () =>
+            native.accept(
+              { bytes, mediaType: req.get('content-type') ?? '' },
+              { participantCode: client.participantCode, via: `http:${client.fingerprint}` },
+            )
+        : () => intake.accept(bytes, client);
+    const result = await (metrics?.timeIntake(accept) ?? accept());
     if (result.outcome === 'accepted') metrics?.accepted(result.type);
     log?.info(
       {
@@ -86,15 +118,8 @@ export function createMessagesRouter(hub: HubContext, options: MessagesRouterOpt
   return router;
 }
 
-/** `application/xml` (parameters such as charset are allowed: the document's own declaration governs). */
-function checkMediaType(req: Request): void {
-  const header = req.get('content-type');
-  const essence = header?.split(';')[0]?.trim().toLowerCase();
-  if (essence !== ENVELOPE_MEDIA_TYPE) {
-    throw new VkhidError('INTAKE_UNSUPPORTED_MEDIA_TYPE', {
-      args: [header === undefined ? 'A request without Content-Type' : `Content-Type ${header}`],
-    });
-  }
+/** No content encoding: a compressed body would be inflated past the limit it was checked at. */
+function checkEncoding(req: Request): void {
   const encoding = req.get('content-encoding')?.trim().toLowerCase();
   if (encoding !== undefined && encoding !== '' && encoding !== 'identity') {
     throw new VkhidError('INTAKE_UNSUPPORTED_MEDIA_TYPE', { args: [`Content-Encoding ${encoding}`] });

@@ -68,6 +68,19 @@ export class HubReceiptSigner {
     }
   }
 
+  /**
+   * Signs a canonical envelope (builder output) with the hub's key: documents the hub converted from a
+   * participant's own format (see NativeIntake), which carry no signature of their sender.
+   */
+  signOnBehalf(xml: string): string {
+    return this.envelopeSigner().sign(xml);
+  }
+
+  /** SHA-256 fingerprint of the hub signing certificate, as the registry keys certificates. */
+  get fingerprint(): string {
+    return new X509Certificate(this.hub.home.read('hub-sign.pem')).fingerprint256;
+  }
+
   private envelopeSigner(): EnvelopeSigner {
     if (this.signer === undefined) {
       const passphrase = process.env.VKHID_CA_PASSPHRASE;

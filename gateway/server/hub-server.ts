@@ -3,13 +3,17 @@ import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
 import express, { type Express } from 'express';
 import { createAdminRouter, createPkiRouter } from '../admin/admin-router.js';
+import { createQueueRouter } from '../admin/queue-router.js';
 import { expiryWarningJobDefinition } from '../admin/expiry-warnings.js';
+import { builtinAdapterRegistry } from '../adapters/builtin-adapters.js';
 import { DeliveryWorker, type DeliveryWorkerOptions } from '../delivery/delivery-worker.js';
+import { FileDropPollers, type FileDropPollersOptions } from '../delivery/file-drop-pollers.js';
 import { createInboxRouter } from '../delivery/inbox-router.js';
 import { VkhidError } from '../errors/vkhid-error.js';
 import { openHub, type HubContext } from '../hub/hub-context.js';
 import { initialiseHub } from '../hub/hub-pki.js';
 import { createMessagesRouter } from '../intake/messages-router.js';
+import { NativeIntake } from '../intake/native-intake.js';
 import { jobRunsPath, writeJobRuns } from '../jobs/job-runs-file.js';
 import { JobScheduler } from '../jobs/job-scheduler.js';
 import { createLogger, type Logger } from '../observability/logger.js';
@@ -28,6 +32,11 @@ export interface HubServerOptions {
   readonly intakeLimits?: Partial<IntakeLimits>;
   /** The push delivery worker's settings, or false for none (tests that drive delivery themselves). */
   readonly delivery?: Partial<DeliveryWorkerOptions> | false;
+  /**
+   * The file-drop intake: `intervalMs` between scans of each folder (default 5000) and the transports'
+   * options (the worker's drops into `in/` use them too); false for no pollers.
+   */
+  readonly fileDrop?: Omit<FileDropPollersOptions, 'logger'> | false;
 }
 
 export interface RunningHub {
@@ -40,8 +49,10 @@ export interface RunningHub {
   readonly queue: DeliveryQueue;
   /** The push delivery worker, unless `delivery: false`. */
   readonly delivery: DeliveryWorker | undefined;
+  /** The pollers of the participants' drop folders, unless `fileDrop: false`. */
+  readonly fileDrops: FileDropPollers | undefined;
   readonly url: string;
-  /** Stops taking requests, lets those in flight finish, stops the jobs and closes the store. */
+  /** Stops taking requests, lets those in flight finish, stops the jobs and pollers and closes the store. */
   stop(): Promise<void>;
 }
 
@@ -61,7 +72,8 @@ export async function startHubServer(options: HubServerOptions = {}): Promise<Ru
     );
     await initialiseHub(hub, 'system:first-start');
   }
-  const metrics = new HubMetrics({ queue: new DeliveryQueue(hub.store) });
+  const queue = DeliveryQueue.configured(hub.store, hub.config);
+  const metrics = new HubMetrics({ queue });
   const app = createApp(hub, {
     logger: log,
     metrics,
@@ -105,25 +117,39 @@ export async function startHubServer(options: HubServerOptions = {}): Promise<Ru
     run: async () => ({ expired: (await hub.registry.expireMemoranda()).map((m) => m.number) }),
   });
   jobs.add(expiryWarningJobDefinition(hub, log));
-  const queue = new DeliveryQueue(hub.store);
   jobs.add({
     name: 'lease-reaper',
     schedule: '* * * * *',
     run: async () => ({ reaped: await queue.reapExpiredLeases() }),
   });
+  // One adapter registry for delivery and the file-drop intake: each participant's adapter is built once.
+  const adapters = builtinAdapterRegistry(log);
+  const fileDropOptions = options.fileDrop === false ? undefined : (options.fileDrop ?? {});
+  const fileDrops =
+    fileDropOptions === undefined
+      ? undefined
+      : new FileDropPollers(hub, new NativeIntake(hub, adapters), adapters, {
+          ...fileDropOptions,
+          logger: log,
+        });
   await jobs.start();
   recordJobRuns();
+  // Refreshed every minute from the registry: file-drop participants added while the hub runs are polled too.
+  await fileDrops?.start();
   // The worker polls by itself (due retries included): no separate retry sweep is scheduled.
   const delivery =
     options.delivery === false
       ? undefined
       : new DeliveryWorker(hub, queue, {
           owner: `${hostname()}:${process.pid}`,
-          batch: 16,
-          pollMs: 1_000,
-          timeoutMs: 30_000,
+          batch: hub.config.delivery.batch,
+          pollMs: hub.config.delivery.pollMs,
+          timeoutMs: hub.config.delivery.timeoutMs,
+          pullParkMs: hub.config.delivery.pullParkMs,
           logger: log,
           counters: metrics,
+          adapters,
+          ...(fileDropOptions?.transport === undefined ? {} : { fileDrop: fileDropOptions.transport }),
           ...options.delivery,
         });
   delivery?.start();
@@ -134,6 +160,8 @@ export async function startHubServer(options: HubServerOptions = {}): Promise<Ru
     stopping ??= (async () => {
       log.info('stopping: no new requests; finishing those in flight');
       await delivery?.stop();
+      // Before the store closes: a scan in flight finishes its document (stored, then moved to sent/).
+      await fileDrops?.stop();
       await jobs.stop();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await hub.close();
@@ -141,7 +169,7 @@ export async function startHubServer(options: HubServerOptions = {}): Promise<Ru
     })();
     return stopping;
   };
-  return { hub, server, jobs, metrics, queue, delivery, url, stop };
+  return { hub, server, jobs, metrics, queue, delivery, fileDrops, url, stop };
 }
 
 export interface AppOptions {
@@ -183,6 +211,7 @@ export function createApp(hub: HubContext, options: AppOptions = {}): Express {
     });
   }
   app.use('/pki', createPkiRouter(hub));
+  app.use('/admin/queue', createQueueRouter(hub));
   app.use('/admin', createAdminRouter(hub));
   // Participants that pull: GET /v1/inbox, POST /v1/inbox/{id}/ack (mutual TLS, checked by the route).
   app.use('/v1', createInboxRouter(hub, options.logger === undefined ? {} : { logger: options.logger }));

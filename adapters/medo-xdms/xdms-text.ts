@@ -1,0 +1,109 @@
+import iconv from 'iconv-lite';
+import type { XdmsEncoding } from './xdms-settings.js';
+
+/**
+ * Text handling for the XML the adapter writes. A windows-1251 document can still carry any Unicode character:
+ * what the code page lacks (Latin accents, emoji, CJK...) is written as a numeric character reference, which
+ * every XML parser resolves whatever the document's encoding, so no value is ever lost or replaced by '?'.
+ */
+
+/** Code points windows-1251 encodes, except the C1 controls (0x98 is undefined there; intake refuses C1). */
+const CP1251: ReadonlySet<number> = (() => {
+  const set = new Set<number>();
+  const text = new TextDecoder('windows-1251').decode(Uint8Array.from({ length: 256 }, (_, byte) => byte));
+  for (const character of text) {
+    const codePoint = character.codePointAt(0) as number;
+    if (!(codePoint >= 0x80 && codePoint <= 0x9f)) set.add(codePoint);
+  }
+  return set;
+})();
+
+export function escapeXml(value: string, encoding: XdmsEncoding, inAttribute: boolean): string {
+  let out = '';
+  for (const character of value) {
+    const codePoint = character.codePointAt(0) as number;
+    if (character === '&') out += '&amp;';
+    else if (character === '<') out += '&lt;';
+    else if (character === '>') out += '&gt;';
+    // A literal CR would be normalised to LF by the parser at the other end, and in attributes tabs and line
+    // ends to spaces: references keep them.
+    else if (character === '\r') out += '&#xD;';
+    else if (inAttribute && character === '"') out += '&quot;';
+    else if (inAttribute && character === '\n') out += '&#xA;';
+    else if (inAttribute && character === '\t') out += '&#x9;';
+    else if (codePoint >= 0x7f && (encoding === 'utf-8' ? codePoint <= 0x9f : !CP1251.has(codePoint)))
+      out += `&#x${codePoint.toString(16).toUpperCase()};`;
+    else out += character;
+  }
+  return out;
+}
+
+export function xmlDeclaration(encoding: XdmsEncoding): string {
+  return `<?xml version="1.0" encoding="${encoding}"?>`;
+}
+
+/** The document's bytes; the text holds only characters the encoding has (escapeXml saw to it). */
+export function encodeXml(text: string, encoding: XdmsEncoding): Buffer {
+  return encoding === 'utf-8' ? Buffer.from(text, 'utf8') : iconv.encode(text, 'win1251');
+}
+
+const ZONE = /(Z|[+-]\d{2}:\d{2})$/;
+
+/**
+ * An xs:dateTime as the canonical Instant, which must carry its zone. xdms allows times without one; those
+ * are local times of the participant, read in `timeZone` (the offset in force at that moment, DST included).
+ */
+export function instantOf(dateTime: string, timeZone: string): string {
+  const value = dateTime.trim();
+  if (ZONE.test(value)) return value;
+  const match = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d+)?$/.exec(value);
+  if (match === null) return value; // the schema check has already refused anything else
+  const [y, mo, d, h, mi, s] = match.slice(1, 7).map(Number) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
+  const asUtc = Date.UTC(y, mo - 1, d, h, mi, s);
+  // The offset at the local time read as UTC is right except within an hour of a DST change; one correction
+  // with the offset at the resulting instant settles it.
+  let offset = offsetMinutes(asUtc, timeZone);
+  offset = offsetMinutes(asUtc - offset * 60_000, timeZone);
+  return value + formatOffset(offset);
+}
+
+/** An xs:date (a zone, if any, dropped) or undefined. */
+export function dateOf(value: string): string | undefined {
+  return /^\d{4}-\d{2}-\d{2}/.exec(value.trim())?.[0];
+}
+
+/** The calendar date of an Instant in its own offset. */
+export function dateOfInstant(instant: string): string {
+  return instant.slice(0, 10);
+}
+
+/** `date` plus `days`, as xs:date. */
+export function addDays(date: string, days: number): string {
+  const [y, m, d] = date.split('-').map(Number) as [number, number, number];
+  return new Date(Date.UTC(y, m - 1, d + days)).toISOString().slice(0, 10);
+}
+
+function offsetMinutes(epochMs: number, timeZone: string): number {
+  const name =
+    new Intl.DateTimeFormat('en-US', { timeZone, timeZoneName: 'longOffset' })
+      .formatToParts(new Date(epochMs))
+      .find((part) => part.type === 'timeZoneName')?.value ?? 'GMT';
+  const match = /GMT([+-])(\d{2}):(\d{2})/.exec(name);
+  if (match === null) return 0;
+  const minutes = Number(match[2]) * 60 + Number(match[3]);
+  return match[1] === '-' ? -minutes : minutes;
+}
+
+function formatOffset(minutes: number): string {
+  if (minutes === 0) return 'Z';
+  const sign = minutes < 0 ? '-' : '+';
+  const abs = Math.abs(minutes);
+  return `${sign}${String(Math.floor(abs / 60)).padStart(2, '0')}:${String(abs % 60).padStart(2, '0')}`;
+}
