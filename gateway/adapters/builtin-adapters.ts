@@ -25,3 +25,11 @@ export function builtinAdapterRegistry(logger?: Logger): AdapterRegistry {
   for (const module of BUILTIN_ADAPTERS) registry.register(module);
   return registry.seal();
 }
+
+let shared: AdapterRegistry | undefined;
+
+/** One built-in registry per process, for checks that need no logger (the registry's adapter check). */
+export function sharedBuiltinAdapters(): AdapterRegistry {
+  shared ??= builtinAdapterRegistry();
+  return shared;
+}

@@ -37,6 +37,17 @@ export interface HubConfig {
     /** How long a pull participant's claimed job waits before the worker looks at it again. */
     pullParkMs: number;
   };
+  /** Participants whose endpoint is a `file:` folder (see docs/transport.md). */
+  fileDrop: {
+    /** Pause between two scans of a participant's `out/`. */
+    pollMs: number;
+    /** How often the set of polled folders is brought in line with the registry. */
+    refreshMs: number;
+    /** A file is complete once its size and time are unchanged for this long. */
+    settleMs: number;
+    /** A file the hub could not take (its own failure, not a refusal) is tried again after this long. */
+    retryDelayMs: number;
+  };
   /** Backoff of failed deliveries (see RetrySchedule). */
   retry: {
     baseDelayMs: number;
@@ -95,6 +106,10 @@ function checkNumbers(config: HubConfig): void {
       'a whole number ≥ 1',
     ],
     ['delivery.pullParkMs', config.delivery.pullParkMs, (v) => v >= 0, 'a number ≥ 0'],
+    ['fileDrop.pollMs', config.fileDrop.pollMs, (v) => v > 0, 'a number > 0'],
+    ['fileDrop.refreshMs', config.fileDrop.refreshMs, (v) => v > 0, 'a number > 0'],
+    ['fileDrop.settleMs', config.fileDrop.settleMs, (v) => v >= 0, 'a number ≥ 0'],
+    ['fileDrop.retryDelayMs', config.fileDrop.retryDelayMs, (v) => v >= 0, 'a number ≥ 0'],
     ['retry.baseDelayMs', config.retry.baseDelayMs, (v) => v >= 0, 'a number ≥ 0'],
     ['retry.factor', config.retry.factor, (v) => v >= 1, 'a number ≥ 1'],
     [

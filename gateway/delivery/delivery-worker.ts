@@ -15,7 +15,6 @@ import type { DeliveryReceipt } from '../queue/delivery-receipt.js';
 import { messageKey } from '../queue/message-store.js';
 import { fileDropRoot } from '../transport/file-drop-root.js';
 import { FileDropTransport, type FileDropOptions } from '../transport/file-drop-transport.js';
-import { deadLetterNow } from './dead-letter.js';
 import { recipientsWithDueJobs, releaseForPull } from './pull-jobs.js';
 import { verifyRecipientReceipt } from './recipient-receipt.js';
 
@@ -276,7 +275,7 @@ export class DeliveryWorker {
 
   private async deadNow(job: ClaimedJob, reason: string): Promise<DeliveryOutcome> {
     const { jobId, messageId } = job;
-    if (!(await deadLetterNow(this.hub.store, jobId, this.options.owner, reason, this.now()))) {
+    if (!(await this.queue.deadNow(jobId, this.options.owner, reason))) {
       return { jobId, messageId, result: 'lost-lease' };
     }
     this.options.counters?.dead();

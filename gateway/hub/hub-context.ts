@@ -1,4 +1,5 @@
 import { X509Certificate } from 'node:crypto';
+import { sharedBuiltinAdapters } from '../adapters/builtin-adapters.js';
 import { loadHubConfig, type HubConfig } from '../config/hub-config.js';
 import { MessageStore } from '../queue/message-store.js';
 import { queueMigrations } from '../queue/queue-migrations.js';
@@ -34,6 +35,7 @@ export async function openHub(options: OpenHubOptions = {}): Promise<HubContext>
     migrations: [...registryMigrations, ...queueMigrations],
   });
   const registry = new Registry(store, options.now);
+  registry.checkAdapter = (name, settings) => void sharedBuiltinAdapters().create(name, settings);
   return {
     config,
     home: new HubHome(config.dataDir),

@@ -263,6 +263,24 @@ export class DeliveryQueue {
   }
 
   /**
+   * The worker `owner` gives the job up at once, keeping `error`: for failures no retry can cure (the
+   * recipient's adapter refuses to convert the message), where `failed` would spend the whole retry schedule
+   * producing the same refusal. An operator requeues it once the cause is fixed. False when `owner` no longer
+   * holds the job's lease.
+   */
+  async deadNow(jobId: string, owner: string, error: string): Promise<boolean> {
+    const nowIso = this.now().toISOString();
+    return this.store.transaction(async (tx) => {
+      const { changes } = await tx.execute(
+        `UPDATE delivery_jobs SET state = 'dead', last_error = ?, lease_owner = NULL, lease_until = NULL,
+         updated_at = ? WHERE id = ? AND state = 'sending' AND lease_owner = ?`,
+        [cleanError(error), nowIso, jobId, owner],
+      );
+      return changes === 1;
+    });
+  }
+
+  /**
    * The worker `owner`'s attempt failed with `error`: the job waits for its next attempt (backoff with jitter)
    * or, older than the schedule's maximum age, becomes a dead letter keeping `error`. False (nothing changed)
    * when the job is no longer `sending` under `owner`'s lease.

@@ -17,7 +17,7 @@ export interface Participant {
   kind: ParticipantKind;
   edmsId: string | null;
   edmsName: string | null;
-  /** HTTPS endpoints the hub pushes to, in order of preference; empty for participants that pull. */
+  /** Where the hub delivers, in order of preference: HTTPS endpoints (push) or a `file:` folder (file drop); empty for participants that pull. */
   endpoints: string[];
   /** The adapter converting between the canonical envelope and the participant's own format. */
   adapter: string;

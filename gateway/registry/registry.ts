@@ -95,6 +95,13 @@ const ADAPTER_NAME = /^[a-z][a-z0-9-]{0,63}$/;
  * after), so there is no change without a record and no record of a change that did not happen.
  */
 export class Registry {
+  /**
+   * Checks a participant's adapter name and settings (the hub passes its adapter registry's `create`): a
+   * participant whose documents no adapter could convert is refused when registered, not at its first message.
+   * Without it (tools working on the registry alone) only the name's form is checked.
+   */
+  checkAdapter: ((name: string, settings: Readonly<Record<string, unknown>>) => void) | undefined;
+
   constructor(
     readonly store: Store,
     private readonly now: () => Date = () => new Date(),
@@ -104,6 +111,7 @@ export class Registry {
 
   async addParticipant(input: NewParticipant, actor: string): Promise<Participant> {
     const participant = validateNewParticipant(input, this.now().toISOString());
+    this.checkAdapter?.(participant.adapter, participant.adapterSettings);
     return this.store.transaction(async (tx) => {
       const existing = await tx.query(`SELECT code FROM participants WHERE code = ?`, [participant.code]);
       if (existing.length > 0) throw new VkhidError('PARTICIPANT_EXISTS', { args: [participant.code] });
@@ -182,6 +190,9 @@ export class Registry {
         { ...before, ...given, code, kind: before.kind },
         before.createdAt,
       );
+      if (merged.adapter !== before.adapter || 'adapterSettings' in given) {
+        this.checkAdapter?.(merged.adapter, merged.adapterSettings);
+      }
       const after: Participant = {
         ...merged,
         status: before.status,

@@ -5,6 +5,7 @@ import express, { type Express } from 'express';
 import { createAdminRouter, createPkiRouter } from '../admin/admin-router.js';
 import { createQueueRouter } from '../admin/queue-router.js';
 import { expiryWarningJobDefinition } from '../admin/expiry-warnings.js';
+import type { AdapterRegistry } from '../adapters/adapter-registry.js';
 import { builtinAdapterRegistry } from '../adapters/builtin-adapters.js';
 import { DeliveryWorker, type DeliveryWorkerOptions } from '../delivery/delivery-worker.js';
 import { FileDropPollers, type FileDropPollersOptions } from '../delivery/file-drop-pollers.js';
@@ -74,9 +75,13 @@ export async function startHubServer(options: HubServerOptions = {}): Promise<Ru
   }
   const queue = DeliveryQueue.configured(hub.store, hub.config);
   const metrics = new HubMetrics({ queue });
+  // One adapter registry for intake, delivery and the file drop: each participant's adapter (and its compiled
+  // native schema) is built once.
+  const adapters = builtinAdapterRegistry(log);
   const app = createApp(hub, {
     logger: log,
     metrics,
+    adapters,
     intakeLimits: { ...hub.config.intake, ...options.intakeLimits },
   });
   const server = createServer(
@@ -122,9 +127,15 @@ export async function startHubServer(options: HubServerOptions = {}): Promise<Ru
     schedule: '* * * * *',
     run: async () => ({ reaped: await queue.reapExpiredLeases() }),
   });
-  // One adapter registry for delivery and the file-drop intake: each participant's adapter is built once.
-  const adapters = builtinAdapterRegistry(log);
-  const fileDropOptions = options.fileDrop === false ? undefined : (options.fileDrop ?? {});
+  const { fileDrop: configured } = hub.config;
+  const fileDropOptions =
+    options.fileDrop === false
+      ? undefined
+      : (options.fileDrop ?? {
+          intervalMs: configured.pollMs,
+          refreshMs: configured.refreshMs,
+          transport: { settleMs: configured.settleMs, retryDelayMs: configured.retryDelayMs },
+        });
   const fileDrops =
     fileDropOptions === undefined
       ? undefined
@@ -173,6 +184,8 @@ export async function startHubServer(options: HubServerOptions = {}): Promise<Ru
 }
 
 export interface AppOptions {
+  /** The hub's adapters (default: the built-in ones), for documents in participants' own formats. */
+  readonly adapters?: AdapterRegistry;
   readonly logger?: Logger;
   /** Limits of `POST /v1/messages`; default `config.intake`. */
   readonly intakeLimits?: IntakeLimits;
@@ -221,6 +234,7 @@ export function createApp(hub: HubContext, options: AppOptions = {}): Express {
     createMessagesRouter(hub, {
       ...(options.logger === undefined ? {} : { logger: options.logger }),
       ...(options.intakeLimits === undefined ? {} : { limits: options.intakeLimits }),
+      ...(options.adapters === undefined ? {} : { adapters: options.adapters }),
       ...(metrics === undefined ? {} : { metrics }),
     }),
   );

@@ -81,9 +81,9 @@ describe('vkhid participant (CLI)', function () {
           '--endpoint',
           'https://backup.kyivcity.gov.ua/vkhid',
           '--adapter',
-          'sev-ovv',
+          'sev-ovv-1207',
           '--adapter-settings',
-          '{"version":"1207","box":"KMDA"}',
+          '{"msgAcknow":2}',
           '--edms-id',
           'KMDA-EDMS',
           '--edms-name',
@@ -104,8 +104,8 @@ describe('vkhid participant (CLI)', function () {
           edmsId: 'KMDA-EDMS',
           edmsName: 'АСКОД',
           endpoints: ['https://edms.kyivcity.gov.ua/vkhid', 'https://backup.kyivcity.gov.ua/vkhid'],
-          adapter: 'sev-ovv',
-          adapterSettings: { version: '1207', box: 'KMDA' },
+          adapter: 'sev-ovv-1207',
+          adapterSettings: { msgAcknow: 2 },
           alertContact: 'noc@kyivcity.gov.ua',
           status: 'pending',
           statusReason: 'registered',
@@ -404,9 +404,9 @@ describe('vkhid participant (CLI)', function () {
           '--endpoint',
           'https://new.example.gov.ua/in',
           '--adapter',
-          'medo',
+          'medo-xdms',
           '--adapter-settings',
-          '{"xdms":true}',
+          '{"hubMedoUid":"6f1c2b9e-4d3a-4f7b-9a51-0c2e8d7b3a10"}',
           '--edms-id',
           '',
         ),
@@ -415,8 +415,8 @@ describe('vkhid participant (CLI)', function () {
       assert.deepEqual(after, {
         ...before,
         endpoints: ['https://new.example.gov.ua/in'],
-        adapter: 'medo',
-        adapterSettings: { xdms: true },
+        adapter: 'medo-xdms',
+        adapterSettings: { hubMedoUid: '6f1c2b9e-4d3a-4f7b-9a51-0c2e8d7b3a10' },
         edmsId: null,
       });
     });
@@ -435,13 +435,35 @@ describe('vkhid participant (CLI)', function () {
       assert.deepEqual(await show(AGENCY), before);
     });
 
+    it('refuses an unknown adapter, or settings its adapter refuses, naming them; the record is unchanged', async () => {
+      const before = await show(AGENCY);
+      expectStderrRefusal(
+        await vkhid(data, 'participant', 'update', AGENCY, '--adapter', 'no-such-format'),
+        'ADAPTER_UNKNOWN',
+      );
+      expectStderrRefusal(
+        await vkhid(
+          data,
+          'participant',
+          'update',
+          AGENCY,
+          '--adapter',
+          'medo-xdms',
+          '--adapter-settings',
+          '{}',
+        ),
+        'ADAPTER_SETTINGS_INVALID',
+      );
+      assert.deepEqual(await show(AGENCY), before);
+    });
+
     it('without any change is a usage error: exit 2', async () => {
       expectStderrRefusal(await vkhid(data, 'participant', 'update', AGENCY), 'CLI_USAGE', 2);
     });
 
     it('of an unregistered code refuses: exit 1, PARTICIPANT_NOT_FOUND', async () => {
       expectStderrRefusal(
-        await vkhid(data, 'participant', 'update', CONTACT_CENTER, '--adapter', 'medo'),
+        await vkhid(data, 'participant', 'update', CONTACT_CENTER, '--adapter', 'medo-xdms'),
         'PARTICIPANT_NOT_FOUND',
       );
     });
