@@ -115,23 +115,31 @@ const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$
  *   GET   /users, POST /users {name, role}      the token is in the 201 answer only   admin
  *   POST  /users/:name/disable                                                        admin
  */
+/**
+ * Authenticates every request of an admin router by its bearer token (`res.locals.admin`), and marks the
+ * answer `no-store`: admin answers name people, participants and failures, and may hold tokens.
+ */
+export function authenticateAdmins(users: AdminUsers): RequestHandler {
+  return async (req, res, next) => {
+    res.set('Cache-Control', 'no-store');
+    res.locals.admin = await users.authenticate(bearerToken(req));
+    next();
+  };
+}
+
+/** The JSON body reader of the admin routes (strict JSON only, bounded). */
+export function adminJsonBody(limit: number): RequestHandler {
+  return express.json({ limit, strict: true, type: ['application/json', 'application/*+json'] });
+}
+
 export function createAdminRouter(hub: HubContext, options: AdminRouterOptions = {}): express.Router {
   const now = options.now ?? (() => new Date());
   const users = new AdminUsers(hub.store);
   const router = express.Router();
 
-  router.use(async (req, res, next) => {
-    // Admin responses name people and hold tokens: no cache may keep them.
-    res.set('Cache-Control', 'no-store');
-    res.locals.admin = await users.authenticate(bearerToken(req));
-    next();
-  });
+  router.use(authenticateAdmins(users));
   // Read after the role check of each changing route: a caller who may not change anything gets 403, whatever it sent.
-  const jsonBody = express.json({
-    limit: ADMIN_BODY_LIMIT_BYTES,
-    strict: true,
-    type: ['application/json', 'application/*+json'],
-  });
+  const jsonBody = adminJsonBody(ADMIN_BODY_LIMIT_BYTES);
 
   // ---------- participants ----------
 
@@ -496,7 +504,7 @@ function toVkhidError(error: unknown): VkhidError {
   return VkhidError.from(error);
 }
 
-export function bearerToken(req: Request): string {
+function bearerToken(req: Request): string {
   const header = req.get('authorization');
   const match = header === undefined ? null : /^Bearer +([^ ]+) *$/i.exec(header);
   if (match === null) throw new VkhidError('ADMIN_UNAUTHENTICATED');

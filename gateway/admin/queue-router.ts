@@ -8,7 +8,8 @@ import { audit } from '../registry/registry.js';
 import {
   actorOf,
   allow,
-  bearerToken,
+  adminJsonBody,
+  authenticateAdmins,
   listLimit,
   OPERATORS,
   param,
@@ -69,18 +70,9 @@ export function createQueueRouter(hub: HubContext, options: QueueRouterOptions =
   const users = new AdminUsers(hub.store);
   const router = express.Router();
 
-  router.use(async (req, res, next) => {
-    // Job listings name participants and what failed with them: no cache may keep them.
-    res.set('Cache-Control', 'no-store');
-    res.locals.admin = await users.authenticate(bearerToken(req));
-    next();
-  });
+  router.use(authenticateAdmins(users));
   // Read after the role check: a caller who may not act gets 403, whatever it sent.
-  const emptyBody = express.json({
-    limit: ACTION_BODY_LIMIT_BYTES,
-    strict: true,
-    type: ['application/json', 'application/*+json'],
-  });
+  const emptyBody = adminJsonBody(ACTION_BODY_LIMIT_BYTES);
 
   router.get('/', allow(READERS, 'read the delivery queue'), async (_req, res) => {
     res.json(await queueOverview(hub, now));
