@@ -87,6 +87,16 @@ export function registerQueueCommands(program: Command, io: CliIo): void {
         ['sha256', message.receivedSha256],
         ['receipt', message.receiptId],
       ];
+      const proof = details.recipientReceipt;
+      if (proof !== undefined) {
+        lines.push(
+          [
+            'recipient receipt',
+            `${proof.receiptId} (${proof.outcome}, by ${proof.via}, ${proof.receivedAt})`,
+          ],
+          ['receipt sha256', proof.sha256],
+        );
+      }
       const width = Math.max(...lines.map(([label]) => label.length)) + 1;
       return {
         json: { ...details },

@@ -8,7 +8,8 @@ import { baseMediaType, type RuntimeAdapter } from '../adapters/runtime-adapter.
 import { readEnvelope } from '../envelope/envelope-reader.js';
 import { VkhidError } from '../errors/vkhid-error.js';
 import type { HubContext } from '../hub/hub-context.js';
-import { contentDerivedIds } from '../intake/native-intake.js';
+import { contentDerivedIds, NativeIntake } from '../intake/native-intake.js';
+import type { Envelope } from '../envelope/envelope-model.js';
 import type { Logger } from '../observability/logger.js';
 import type { ClaimedJob, DeliveryQueue } from '../queue/delivery-queue.js';
 import type { DeliveryReceipt } from '../queue/delivery-receipt.js';
@@ -235,6 +236,7 @@ export class DeliveryWorker {
           root === undefined
             ? await this.push(job, endpoint, agent, outbound)
             : await this.drop(job, root, outbound.document);
+        await this.forwardReceipt(job, receipt);
         if (!(await this.queue.acknowledgedBy(jobId, this.options.owner, receipt))) {
           return { jobId, messageId, result: 'lost-lease' };
         }
@@ -316,6 +318,8 @@ export class DeliveryWorker {
       newId: contentDerivedIds(participantCode, sha256),
     };
   }
+
+  private nativeIntake: NativeIntake | undefined;
 
   private adapters(): AdapterRegistry {
     this.adapterRegistry ??= builtinAdapterRegistry(this.options.logger);
@@ -409,7 +413,52 @@ export class DeliveryWorker {
       bytes: body,
       via: 'push',
       transportLevel: false,
+      canonical: envelope,
     };
+  }
+
+  /**
+   * An agency that answers a delivery with its own acknowledgement (1207 ack, JSON callback) says something the
+   * sender must learn (registered with its number, refused): the receipt goes to the message's sender as a
+   * message of its own, signed by the hub on the agency's behalf (NativeIntake; idempotent, so a delivery sent
+   * again forwards nothing twice). Done before the job is acknowledged: a crash in between sends the document
+   * again and the agency's repeated answer is a repeat here. A refusal by the registry (the agency's
+   * memorandum lapsed in between) does not undo the delivery: it is logged.
+   */
+  private async forwardReceipt(job: ClaimedJob, receipt: KeptReceipt): Promise<void> {
+    if (receipt.canonical === undefined) return;
+    const stored = await this.hub.messages.findByMessageId(job.messageId);
+    if (stored === undefined) return;
+    // Addressed to the sender of the delivered message, under its tracking number (formats such as 1207 do
+    // not repeat it in an acknowledgement), in reply to it.
+    const { header } = receipt.canonical;
+    const envelope: Envelope = {
+      ...receipt.canonical,
+      header: {
+        ...header,
+        recipient: stored.sender,
+        ...(header.tracking === undefined && stored.tracking !== null ? { tracking: stored.tracking } : {}),
+        inReplyTo: header.inReplyTo ?? stored.messageId,
+      },
+    };
+    try {
+      await this.forwarder().acceptCanonical(envelope, {
+        participantCode: job.recipient,
+        via: 'push-response',
+        nativeSha256: receipt.sha256,
+      });
+    } catch (error) {
+      if (!(error instanceof VkhidError) || error.status >= 500) throw error;
+      this.options.logger?.warn(
+        { messageId: job.messageId, recipient: job.recipient, code: error.code },
+        "the recipient's receipt cannot be forwarded to the sender",
+      );
+    }
+  }
+
+  private forwarder(): NativeIntake {
+    this.nativeIntake ??= new NativeIntake(this.hub, this.adapters(), this.now);
+    return this.nativeIntake;
   }
 
   /** Writes the document into the recipient's drop folder (`in/`); the written file is the acknowledgement. */
@@ -472,7 +521,11 @@ interface Outbound {
 }
 
 /** A receipt to keep, and whether only the transport acknowledged (a 2xx, a written file). */
-type KeptReceipt = DeliveryReceipt & { readonly transportLevel: boolean };
+type KeptReceipt = DeliveryReceipt & {
+  readonly transportLevel: boolean;
+  /** The recipient's receipt read from its own format, to be forwarded to the message's sender. */
+  readonly canonical?: Envelope;
+};
 
 /**
  * The acknowledgement of a recipient that answers without a receipt of its own: the transport took the
