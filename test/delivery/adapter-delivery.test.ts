@@ -172,6 +172,8 @@ describe('delivery through adapters (HTTPS)', function () {
   }
 
   const jobOf = async (jobId: string) => (await running.queue.inspect(jobId)).job;
+  // The contact center pulls: the receipts forwarded to it are claimed beside the agency's jobs (and parked).
+  const outcomeOf = async (jobId: string) => (await worker.runOnce()).find((o) => o.jobId === jobId);
   const keptReceipt = (jobId: string) => running.hub.store.read((db) => findDeliveryReceipt(db, jobId));
 
   it('POSTs the appeal as a 1207 document and keeps the agency 1207 acknowledgement as its receipt', async () => {
@@ -201,7 +203,13 @@ describe('delivery through adapters (HTTPS)', function () {
     assert.equal(kept.receiptId, answers[0]!.ackId, "the receipt id is the acknowledgement's msg_id");
     assert.equal(kept.xml, answers[0]!.body, 'the native acknowledgement is kept as it came');
     assert.equal(kept.sha256, sha256(answers[0]!.body));
-    assert.deepEqual(await worker.runOnce(), []);
+    // The acknowledgement also went to the contact center, as a receipt of its own about this message.
+    const forwarded = await running.hub.messages.findByMessageId(answers[0]!.ackId);
+    assert.equal(forwarded?.type, 'receipt');
+    assert.equal(forwarded?.sender, AGENCY_1207);
+    assert.equal(forwarded?.recipient, CONTACT_CENTER);
+    assert.equal(forwarded?.inReplyTo?.toLowerCase(), messageId);
+    assert.ok(!(await worker.runOnce()).some((o) => o.result !== 'pull'));
     assert.equal(received.length, 1, 'nothing is sent twice');
   });
 
@@ -209,7 +217,7 @@ describe('delivery through adapters (HTTPS)', function () {
     for (const mode of ['empty', 'text'] as const) {
       const { messageId, jobId } = await sendAppeal();
       modes = [mode];
-      const [outcome] = await worker.runOnce();
+      const outcome = await outcomeOf(jobId);
       assert.equal(outcome?.result, 'acknowledged', mode);
       const kept = await keptReceipt(jobId);
       assert.ok(kept);
@@ -232,14 +240,14 @@ describe('delivery through adapters (HTTPS)', function () {
     it(`retries when the answer is ${mode}, then acknowledges`, async () => {
       const { jobId } = await sendAppeal();
       modes = [mode, 'ack'];
-      const [first] = await worker.runOnce();
+      const first = await outcomeOf(jobId);
       assert.equal(first?.result, 'failed');
       let job = await jobOf(jobId);
       assert.equal(job.state, 'retry');
       assert.match(job.lastError ?? '', why);
       assert.equal(await keptReceipt(jobId), undefined);
       await running.queue.retryNow(jobId);
-      const [second] = await worker.runOnce();
+      const second = await outcomeOf(jobId);
       assert.equal(second?.result, 'acknowledged');
       job = await jobOf(jobId);
       assert.equal(job.state, 'acknowledged');
@@ -260,7 +268,7 @@ describe('delivery through adapters (HTTPS)', function () {
     await send(status);
     const [job] = await running.hub.messages.deliveryJobs(status.header.messageId);
     assert.ok(job);
-    const [outcome] = await worker.runOnce();
+    const outcome = await outcomeOf(job.id);
     assert.equal(outcome?.result, 'failed');
     assert.equal(outcome?.result === 'failed' && outcome.dead, true);
     const after = await jobOf(job.id);
@@ -270,7 +278,7 @@ describe('delivery through adapters (HTTPS)', function () {
     assert.equal(received.length, 0, 'nothing reaches the agency');
     // An operator requeues it once the cause is fixed; until then the same refusal ends it again.
     await running.queue.requeue(job.id);
-    const [again] = await worker.runOnce();
+    const again = await outcomeOf(job.id);
     assert.equal(again?.result === 'failed' && again.dead, true);
   });
 });
