@@ -6,6 +6,7 @@ import { registerCertCommands } from './cert-command.js';
 import { registerEnvelopeCommands } from './envelope-command.js';
 import { registerInitCommand } from './init-command.js';
 import { registerJobsCommand } from './jobs-command.js';
+import { registerLedgerCommands } from './ledger-command.js';
 import { registerMemorandumCommands } from './memorandum-command.js';
 import { registerParticipantCommands } from './participant-command.js';
 import { registerQueueCommands } from './queue-command.js';
@@ -29,6 +30,7 @@ export function createProgram(io: CliIo): Command {
   registerMemorandumCommands(program, io);
   registerCertCommands(program, io);
   registerAuditCommands(program, io);
+  registerLedgerCommands(program, io);
   registerAdminUserCommands(program, io);
   registerQueueCommands(program, io);
   registerJobsCommand(program, io);

@@ -208,6 +208,27 @@ export const errorCatalogue = {
   ADAPTER_OUTPUT_INVALID: { status: 422, message: 'Adapter %s produced an invalid %s: %s' },
   ADAPTER_TIMEOUT: { status: 503, message: 'Adapter %s took longer than %s ms' },
   ADAPTER_FAILED: { status: 500, message: 'Adapter %s failed: %s' },
+  // --- Appeal lifecycle: the canonical states of an appeal and who may move it (issue #6) ---
+  LIFECYCLE_INVALID_TRANSITION: { status: 409, message: 'Appeal %s cannot go from %s to %s on event %s%s' },
+  LIFECYCLE_WRONG_ACTOR: { status: 403, message: 'Event %s on appeal %s cannot come from %s %s: %s' },
+  LIFECYCLE_UNKNOWN_APPEAL: {
+    status: 404,
+    message: 'Appeal %s is not tracked: its lifecycle starts with the registration at the contact center',
+  },
+  LIFECYCLE_UNTRACKED: { status: 422, message: 'Message %s cannot be tied to an appeal: %s' },
+  // --- The handoff ledger: hash-chained entries, signed checkpoints, offline proofs (issue #6) ---
+  LEDGER_ENTRY_INVALID: { status: 500, message: 'The ledger entry field %s is invalid: %s' },
+  LEDGER_BROKEN: { status: 409, message: 'The ledger is broken at entry %s: %s' },
+  LEDGER_NOT_FOUND: { status: 404, message: 'The ledger has no entries for tracking number %s' },
+  LEDGER_PROOF_INVALID: { status: 422, message: 'The ledger proof does not verify: %s' },
+  // --- Statutory deadlines and the working-day calendar (issue #6) ---
+  DEADLINE_CALENDAR_INVALID: { status: 500, message: 'The working-day calendar is invalid: %s' },
+  DEADLINE_INPUT_INVALID: { status: 422, message: 'The field %s is invalid: %s' },
+  DEADLINE_EXTENSION_BEYOND_MAXIMUM: {
+    status: 422,
+    message: 'The new deadline %s is after the statutory maximum %s (%s)',
+  },
+  DEADLINE_EXTENSION_REFUSED: { status: 409, message: 'The deadline cannot be extended: %s' },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof errorCatalogue;

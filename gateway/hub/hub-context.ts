@@ -1,6 +1,7 @@
 import { X509Certificate } from 'node:crypto';
 import { sharedBuiltinAdapters } from '../adapters/builtin-adapters.js';
 import { loadHubConfig, type HubConfig } from '../config/hub-config.js';
+import { ledgerMigrations } from '../ledger/ledger-migrations.js';
 import { MessageStore } from '../queue/message-store.js';
 import { queueMigrations } from '../queue/queue-migrations.js';
 import { Registry } from '../registry/registry.js';
@@ -28,11 +29,14 @@ export interface OpenHubOptions {
   readonly now?: () => Date;
 }
 
+/** The hub's schema: every module's migrations, in version order (registry 1, queue 2–3, ledger 4). */
+export const hubMigrations = [...registryMigrations, ...queueMigrations, ...ledgerMigrations];
+
 /** Opens the store in the data directory (migrating it) and wires the registry on top. */
 export async function openHub(options: OpenHubOptions = {}): Promise<HubContext> {
   const config = loadHubConfig(options.dataDir === undefined ? {} : { dataDir: options.dataDir });
   const store = await Store.open(new SqliteDialect({ dataDirectory: config.dataDir }), {
-    migrations: [...registryMigrations, ...queueMigrations],
+    migrations: hubMigrations,
   });
   const registry = new Registry(store, options.now);
   registry.checkAdapter = (name, settings) => void sharedBuiltinAdapters().create(name, settings);

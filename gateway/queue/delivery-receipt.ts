@@ -1,3 +1,4 @@
+import { recordDelivered } from '../ledger/ledger-events.js';
 import type { Row, StoreConnection } from '../store/store-driver.js';
 
 /** A recipient's verified receipt for one delivery job, as kept in `delivery_receipts`. */
@@ -33,6 +34,7 @@ export async function recordDeliveryReceipt(
       jobId,
     ],
   );
+  await recordDelivered(tx, jobId, receipt, at);
 }
 
 /** The receipt kept for a job, if any (for `vkhid queue show` and the admin API). */

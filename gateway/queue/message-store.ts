@@ -1,3 +1,4 @@
+import { recordAccepted } from '../ledger/ledger-events.js';
 import { parameterMarkers } from '../store/scan-sql.js';
 import { randomUUID } from 'node:crypto';
 import type { MessageType, Urgency } from '../envelope/envelope-model.js';
@@ -128,6 +129,7 @@ export class MessageStore {
           job.createdAt,
           job.updatedAt,
         ]);
+        await recordAccepted(tx, { ...message, messageKey: key });
         return { kind: 'stored', message: await mustFind(tx, key), job };
       });
     } catch (error) {

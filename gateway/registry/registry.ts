@@ -1,3 +1,4 @@
+import { recordAdminChange } from '../ledger/ledger-events.js';
 import { parameterMarkers } from '../store/scan-sql.js';
 import { createHash, randomUUID } from 'node:crypto';
 import { errorCatalogue } from '../errors/error-catalogue.js';
@@ -714,6 +715,7 @@ export async function audit(
       after === null ? null : JSON.stringify(after),
     ],
   );
+  await recordAdminChange(tx, { action, entity, entityId, at });
 }
 
 function withoutPem(record: CertificateRecord): Omit<CertificateRecord, 'pem'> {

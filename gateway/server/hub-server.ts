@@ -19,6 +19,7 @@ import { jobRunsPath, writeJobRuns } from '../jobs/job-runs-file.js';
 import { JobScheduler } from '../jobs/job-scheduler.js';
 import { createLogger, type Logger } from '../observability/logger.js';
 import { HubMetrics } from '../observability/metrics.js';
+import { checkpointOnShutdown, ledgerCheckpointJobDefinition } from '../ledger/ledger-checkpoint.js';
 import { DeliveryQueue } from '../queue/delivery-queue.js';
 import type { IntakeLimits } from '../xml/xml-intake.js';
 
@@ -122,6 +123,9 @@ export async function startHubServer(options: HubServerOptions = {}): Promise<Ru
     run: async () => ({ expired: (await hub.registry.expireMemoranda()).map((m) => m.number) }),
   });
   jobs.add(expiryWarningJobDefinition(hub, log));
+  // The ledger's head signed every ten minutes (and on shutdown, below): the window in which a copy of the
+  // database could be rewritten unnoticed ends at the last checkpoint.
+  jobs.add(ledgerCheckpointJobDefinition(hub, log));
   jobs.add({
     name: 'lease-reaper',
     schedule: '* * * * *',
@@ -175,6 +179,7 @@ export async function startHubServer(options: HubServerOptions = {}): Promise<Ru
       await fileDrops?.stop();
       await jobs.stop();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      await checkpointOnShutdown(hub, log);
       await hub.close();
       log.info('stopped');
     })();

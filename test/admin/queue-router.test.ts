@@ -106,7 +106,7 @@ describe('the admin API: delivery queue', function () {
         type: 'appeal',
         sender: SENDER,
         recipient,
-        tracking: `UKC-${randomUUID()}`,
+        tracking: `UKC-${randomUUID().slice(0, 13).toUpperCase()}`,
         inReplyTo: null,
         urgency: 'normal',
         createdAt: at,

@@ -4,7 +4,7 @@
  * and a pull participant using GET /v1/inbox and POST /v1/inbox/{id}/ack.
  */
 import assert from 'node:assert/strict';
-import { createHash, generateKeyPairSync, randomUUID } from 'node:crypto';
+import { createHash, generateKeyPairSync, randomUUID, X509Certificate } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -13,6 +13,8 @@ import type { TLSSocket } from 'node:tls';
 import { join } from 'node:path';
 import { DeliveryWorker } from '../../gateway/delivery/delivery-worker.js';
 import { findDeliveryReceipt } from '../../gateway/queue/delivery-receipt.js';
+import { ledgerEntriesFor } from '../../gateway/ledger/ledger-entry.js';
+import { verifyLedger } from '../../gateway/ledger/ledger-verifier.js';
 import { receiptFor } from '../support/receipt-envelopes.js';
 import { buildEnvelope } from '../../gateway/envelope/envelope-builder.js';
 import { createCsr } from '../../gateway/pki/csr.js';
@@ -177,6 +179,22 @@ describe('delivery', function () {
     assert.ok(kept !== undefined);
     assert.equal(createHash('sha256').update(kept.xml).digest('hex'), kept.sha256);
     assert.match(kept.xml, new RegExp(`<MessageRef>${messageId}</MessageRef>`, 'i'));
+    // Both handoffs are in the ledger, each with its proof, and the chain verifies.
+    const tracking = (await running.hub.messages.findByMessageId(messageId))?.tracking;
+    assert.ok(tracking);
+    const entries = (await running.hub.store.read((db) => ledgerEntriesFor(db, tracking))).filter(
+      (entry) => entry.messageId === messageId,
+    );
+    assert.deepEqual(
+      entries.map((entry) => [entry.event, entry.from, entry.to]),
+      [
+        ['accepted', CONTACT_CENTER, PUSH_AGENCY],
+        ['delivered', CONTACT_CENTER, PUSH_AGENCY],
+      ],
+    );
+    assert.equal(entries[1]?.receiptSha256, kept.sha256);
+    const hubCertificate = new X509Certificate(readFileSync(join(dataDir, 'pki', 'hub-sign.pem')));
+    assert.equal((await verifyLedger(running.hub.store, hubCertificate)).ok, true);
     assert.deepEqual(await worker.runOnce(), []);
     assert.equal(received.length, 1, 'nothing is sent twice');
   });

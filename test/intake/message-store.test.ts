@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { VkhidError } from '../../gateway/errors/vkhid-error.js';
-import { openHub, type HubContext } from '../../gateway/hub/hub-context.js';
+import { hubMigrations, openHub, type HubContext } from '../../gateway/hub/hub-context.js';
 import { PRIORITY_NORMAL } from '../../gateway/queue/delivery-job.js';
 import { MessageStore, type AcceptedMessage } from '../../gateway/queue/message-store.js';
 import { registryMigrations } from '../../gateway/registry/registry-migrations.js';
@@ -140,7 +140,7 @@ describe('MessageStore (messages and delivery jobs)', function () {
         );
         assert.deepEqual(
           versions.map((row) => Number(row.version)),
-          [1, 2, 3],
+          hubMigrations.map((migration) => migration.version),
         );
         assert.deepEqual(await upgraded.messages.counts(), { messages: 0, deliveryJobs: 0 });
       } finally {

@@ -3,6 +3,7 @@
  * concurrency cap, appeal ordering, backoff and dead letters, operator actions and their refusals, and
  * concurrent claims.
  */
+import { hubMigrations } from '../../gateway/hub/hub-context.js';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -13,10 +14,8 @@ import type { ErrorCode } from '../../gateway/errors/error-catalogue.js';
 import { PRIORITY_NORMAL, PRIORITY_URGENT, type DeliveryJob } from '../../gateway/queue/delivery-job.js';
 import { DeliveryQueue, type DeliveryQueueOptions } from '../../gateway/queue/delivery-queue.js';
 import { MessageStore, type AcceptedMessage } from '../../gateway/queue/message-store.js';
-import { queueMigrations } from '../../gateway/queue/queue-migrations.js';
 import { RetrySchedule } from '../../gateway/queue/retry-schedule.js';
 import { Registry } from '../../gateway/registry/registry.js';
-import { registryMigrations } from '../../gateway/registry/registry-migrations.js';
 import { SqliteDialect } from '../../gateway/store/sqlite-dialect.js';
 import { Store } from '../../gateway/store/store.js';
 
@@ -60,7 +59,7 @@ describe('DeliveryQueue', function () {
         type: 'appeal',
         sender: SENDER,
         recipient: RECIPIENT,
-        tracking: `UKC-${randomUUID()}`,
+        tracking: `UKC-${randomUUID().slice(0, 13).toUpperCase()}`,
         inReplyTo: null,
         urgency: priority === PRIORITY_URGENT ? 'urgent' : 'normal',
         createdAt: at,
@@ -89,7 +88,7 @@ describe('DeliveryQueue', function () {
     dir = mkdtempSync(join(tmpdir(), 'vkhid-queue-'));
     clock = new Date('2026-03-02T09:00:00.000Z');
     store = await Store.open(new SqliteDialect({ dataDirectory: dir }), {
-      migrations: [...registryMigrations, ...queueMigrations],
+      migrations: hubMigrations,
     });
     const registry = new Registry(store, now);
     for (const code of [SENDER, RECIPIENT, OTHER]) {

@@ -49,7 +49,7 @@ describe('vkhid queue (CLI)', function () {
             type: 'appeal',
             sender: CONTACT_CENTER,
             recipient: AGENCY,
-            tracking: `UKC-${randomUUID()}`,
+            tracking: `UKC-${randomUUID().slice(0, 13).toUpperCase()}`,
             inReplyTo: null,
             urgency: priority === PRIORITY_URGENT ? 'urgent' : 'normal',
             createdAt: at,

@@ -91,7 +91,12 @@ describe('the hub server on the embedded default', function () {
       .list()
       .map((job) => job.name)
       .sort();
-    assert.deepEqual(names, ['certificate-expiry-warnings', 'lease-reaper', 'memorandum-expiry']);
+    assert.deepEqual(names, [
+      'certificate-expiry-warnings',
+      'lease-reaper',
+      'ledger-checkpoint',
+      'memorandum-expiry',
+    ]);
     for (const job of running.jobs.list()) assert.notEqual(job.nextRunAt, null);
   });
 
