@@ -96,13 +96,19 @@ export function createInboxRouter(hub: HubContext, options: InboxRouterOptions =
         { messageId, recipient: client.participantCode },
         now,
       );
-      const changed = await acknowledgePulled(hub.store, String(res.locals.jobId), now(), {
-        receiptId: receipt.receiptId,
-        sha256: receipt.sha256,
-        outcome: receipt.outcome,
-        bytes,
-        via: 'pull',
-      });
+      const changed = await acknowledgePulled(
+        hub.store,
+        String(res.locals.jobId),
+        now(),
+        {
+          receiptId: receipt.receiptId,
+          sha256: receipt.sha256,
+          outcome: receipt.outcome,
+          bytes,
+          via: 'pull',
+        },
+        hub.tracker.deliveryHook(hub.config.hub.code),
+      );
       log?.info(
         {
           messageId,

@@ -2,6 +2,7 @@
  * Delivery-job operations the pull side and the worker need beyond `DeliveryQueue`'s API. Each is one
  * transaction and a compare-and-set on the job's state, like the queue's own operations.
  */
+import type { StoreConnection } from '../store/store-driver.js';
 import { recordDeliveryReceipt, type DeliveryReceipt } from '../queue/delivery-receipt.js';
 import type { MessageType } from '../envelope/envelope-model.js';
 import { VkhidError } from '../errors/vkhid-error.js';
@@ -77,6 +78,7 @@ export async function acknowledgePulled(
   jobId: string,
   now: Date,
   receipt: DeliveryReceipt,
+  onAcknowledged?: (tx: StoreConnection, jobId: string, at: string) => Promise<void>,
 ): Promise<boolean> {
   const nowIso = now.toISOString();
   return store.transaction(async (tx) => {
@@ -90,7 +92,10 @@ export async function acknowledgePulled(
        WHERE id = ? AND state IN ('queued', 'retry', 'sending', 'delivered')`,
       [nowIso, jobId],
     );
-    if (changes === 1) await recordDeliveryReceipt(tx, jobId, receipt, nowIso);
+    if (changes === 1) {
+      await recordDeliveryReceipt(tx, jobId, receipt, nowIso);
+      await onAcknowledged?.(tx, jobId, nowIso);
+    }
     return changes === 1;
   });
 }

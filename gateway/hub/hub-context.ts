@@ -2,6 +2,9 @@ import { X509Certificate } from 'node:crypto';
 import { sharedBuiltinAdapters } from '../adapters/builtin-adapters.js';
 import { loadHubConfig, type HubConfig } from '../config/hub-config.js';
 import { ledgerMigrations } from '../ledger/ledger-migrations.js';
+import { WorkingCalendar } from '../deadlines/working-calendar.js';
+import { AppealTracker } from '../tracking/appeal-tracker.js';
+import { trackingMigrations } from '../tracking/tracking-migrations.js';
 import { MessageStore } from '../queue/message-store.js';
 import { queueMigrations } from '../queue/queue-migrations.js';
 import { Registry } from '../registry/registry.js';
@@ -21,6 +24,8 @@ export interface HubContext {
   readonly trustStore: RegistryTrustStore;
   /** Accepted messages and their delivery jobs (POST /v1/messages writes them). */
   readonly messages: MessageStore;
+  /** Appeals' lifecycles and statutory deadlines, kept as messages about them are accepted and delivered. */
+  readonly tracker: AppealTracker;
   close(): Promise<void>;
 }
 
@@ -29,8 +34,13 @@ export interface OpenHubOptions {
   readonly now?: () => Date;
 }
 
-/** The hub's schema: every module's migrations, in version order (registry 1, queue 2–3, ledger 4). */
-export const hubMigrations = [...registryMigrations, ...queueMigrations, ...ledgerMigrations];
+/** The hub's schema: every module's migrations, in version order (registry 1, queue 2–3, ledger 4, tracking 5). */
+export const hubMigrations = [
+  ...registryMigrations,
+  ...queueMigrations,
+  ...ledgerMigrations,
+  ...trackingMigrations,
+];
 
 /** Opens the store in the data directory (migrating it) and wires the registry on top. */
 export async function openHub(options: OpenHubOptions = {}): Promise<HubContext> {
@@ -47,6 +57,7 @@ export async function openHub(options: OpenHubOptions = {}): Promise<HubContext>
     registry,
     trustStore: new RegistryTrustStore(registry),
     messages: new MessageStore(store),
+    tracker: new AppealTracker(WorkingCalendar.load()),
     close: () => store.close(),
   };
 }

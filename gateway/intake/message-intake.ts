@@ -1,3 +1,5 @@
+import type { ActorRole } from '../lifecycle/lifecycle-model.js';
+import type { ParticipantKind } from '../registry/registry-model.js';
 import { createHash, randomUUID } from 'node:crypto';
 import { VkhidError } from '../errors/vkhid-error.js';
 import type { HubContext } from '../hub/hub-context.js';
@@ -77,6 +79,7 @@ export class MessageIntake {
     if (sameId !== undefined) return this.settle(sameId, receivedSha256, client);
 
     const receivedAt = this.now();
+    const senderRole = roleOf((await this.hub.registry.getParticipant(envelope.header.sender)).kind);
     const receiptId = randomUUID();
     const { header } = envelope;
     const receiptXml = this.receipts.sign({
@@ -107,6 +110,7 @@ export class MessageIntake {
         receivedAt: receivedAt.toISOString(),
       },
       deliveryPriority(envelope),
+      (tx) => this.hub.tracker.onAccepted(tx, envelope, { senderRole, acceptedAt: receivedAt.toISOString() }),
     );
     if (stored.kind === 'existing') return this.settle(stored.message, receivedSha256, client);
     return intakeOutcome('accepted', stored.message);
@@ -139,4 +143,9 @@ export function intakeOutcome(kind: IntakeOutcome['outcome'], message: StoredMes
     receivedSha256: message.receivedSha256,
     receiptXml: message.receiptXml,
   };
+}
+
+/** The lifecycle role of a participant of this registry kind. */
+export function roleOf(kind: ParticipantKind): ActorRole {
+  return kind === 'contact-center' ? 'contact-center' : 'agency';
 }

@@ -9,7 +9,7 @@ import type { HubContext } from '../hub/hub-context.js';
 import { deliveryPriority } from '../queue/delivery-job.js';
 import type { StoredMessage } from '../queue/message-store.js';
 import { scopeOfAppealKind } from '../registry/registry-model.js';
-import { intakeOutcome, type IntakeOutcome } from './message-intake.js';
+import { intakeOutcome, roleOf, type IntakeOutcome } from './message-intake.js';
 import { HubReceiptSigner } from './receipt-signer.js';
 
 /** Where a converted document came from: who, by which channel, and the hash of the native bytes. */
@@ -85,6 +85,7 @@ export class NativeIntake {
       messageId: header.messageId,
       messageType: header.type,
     });
+    const senderRole = roleOf((await this.hub.registry.getParticipant(header.sender)).kind);
     const signed = Buffer.from(this.receipts.signOnBehalf(xml), 'utf8');
     const receivedSha256 = createHash('sha256').update(signed).digest('hex');
     const receiptId = randomUUID();
@@ -116,6 +117,7 @@ export class NativeIntake {
         receivedAt: at.toISOString(),
       },
       deliveryPriority(envelope),
+      (tx) => this.hub.tracker.onAccepted(tx, envelope, { senderRole, acceptedAt: at.toISOString() }),
     );
     if (stored.kind === 'existing') return this.settle(stored.message, signedXml, origin);
     return intakeOutcome('accepted', stored.message);

@@ -9,6 +9,8 @@ import { DELIVERY_STATES, type DeliveryJob, type DeliveryState } from './deliver
 import { RetrySchedule } from './retry-schedule.js';
 
 export interface DeliveryQueueOptions {
+  /** Runs in the transaction that makes a job acknowledged (the appeal tracker's delivery step). */
+  readonly onAcknowledged?: (tx: StoreConnection, jobId: string, at: string) => Promise<void>;
   /** Backoff and maximum age of failed deliveries (default: `new RetrySchedule()`). */
   readonly schedule?: RetrySchedule;
   /** How long a claim holds a job before another worker may take it over (default 60 s). */
@@ -110,6 +112,7 @@ export class DeliveryQueue {
   readonly perRecipientConcurrency: number;
   private readonly now: () => Date;
   private readonly random: () => number;
+  private readonly onAcknowledged: DeliveryQueueOptions['onAcknowledged'];
 
   constructor(
     private readonly store: Store,
@@ -120,6 +123,7 @@ export class DeliveryQueue {
     this.perRecipientConcurrency = options.perRecipientConcurrency ?? 4;
     this.now = options.now ?? (() => new Date());
     this.random = options.random ?? Math.random;
+    this.onAcknowledged = options.onAcknowledged;
     if (!Number.isSafeInteger(this.leaseMs) || this.leaseMs < 1) throw new RangeError('leaseMs must be ≥ 1');
     if (!Number.isSafeInteger(this.perRecipientConcurrency) || this.perRecipientConcurrency < 1) {
       throw new RangeError('perRecipientConcurrency must be a whole number ≥ 1');
@@ -127,9 +131,14 @@ export class DeliveryQueue {
   }
 
   /** The queue with the hub's configured lease, per-recipient concurrency and retry schedule. */
-  static configured(store: Store, config: Pick<HubConfig, 'delivery' | 'retry'>): DeliveryQueue {
+  static configured(
+    store: Store,
+    config: Pick<HubConfig, 'delivery' | 'retry'>,
+    onAcknowledged?: DeliveryQueueOptions['onAcknowledged'],
+  ): DeliveryQueue {
     const { delivery, retry } = config;
     return new DeliveryQueue(store, {
+      ...(onAcknowledged === undefined ? {} : { onAcknowledged }),
       leaseMs: delivery.leaseMs,
       perRecipientConcurrency: delivery.perRecipientConcurrency,
       schedule: new RetrySchedule({
@@ -258,6 +267,7 @@ export class DeliveryQueue {
         return false;
       }
       await recordDeliveryReceipt(tx, jobId, receipt, nowIso);
+      await this.onAcknowledged?.(tx, jobId, nowIso);
       return true;
     });
   }

@@ -73,7 +73,15 @@ export class MessageStore {
    * MessageId is already stored (a repeat, a concurrent post of the same message, or another document reusing
    * the id) nothing is written and the stored one is returned for the caller to compare.
    */
-  async storeAccepted(message: AcceptedMessage, priority: number): Promise<StoreAcceptedResult> {
+  /**
+   * `alsoInTransaction` runs after the message, its job and its ledger entry are written, in the same
+   * transaction (the appeal's lifecycle): if it throws, nothing is stored.
+   */
+  async storeAccepted(
+    message: AcceptedMessage,
+    priority: number,
+    alsoInTransaction?: (tx: StoreConnection) => Promise<void>,
+  ): Promise<StoreAcceptedResult> {
     const key = messageKey(message.messageId);
     try {
       return await this.store.transaction(async (tx) => {
@@ -130,6 +138,7 @@ export class MessageStore {
           job.updatedAt,
         ]);
         await recordAccepted(tx, { ...message, messageKey: key });
+        await alsoInTransaction?.(tx);
         return { kind: 'stored', message: await mustFind(tx, key), job };
       });
     } catch (error) {

@@ -74,7 +74,11 @@ export async function startHubServer(options: HubServerOptions = {}): Promise<Ru
     );
     await initialiseHub(hub, 'system:first-start');
   }
-  const queue = DeliveryQueue.configured(hub.store, hub.config);
+  const queue = DeliveryQueue.configured(
+    hub.store,
+    hub.config,
+    hub.tracker.deliveryHook(hub.config.hub.code),
+  );
   const metrics = new HubMetrics({ queue });
   // One adapter registry for intake, delivery and the file drop: each participant's adapter (and its compiled
   // native schema) is built once.

@@ -1,0 +1,40 @@
+/**
+ * The appeals the hub tracks (issue #6): one row per tracking number with its lifecycle and its statutory
+ * deadlines, and the timeline of lifecycle events. Version 5, after the ledger. No personal data: the
+ * lifecycle keeps kind, channel, category, participants' codes, registration numbers and reason codes (the
+ * free-text reasons of refusals and redirects are kept for the contact center, never shown to citizens).
+ */
+export const trackingMigrations = [
+  {
+    version: 5,
+    name: 'tracking: appeals, their lifecycle and deadlines',
+    statements: [
+      `CREATE TABLE appeals (
+        tracking TEXT PRIMARY KEY,
+        state TEXT NOT NULL,
+        contact_center TEXT NOT NULL,
+        holder TEXT,
+        kind TEXT NOT NULL,
+        channel TEXT NOT NULL,
+        category TEXT NOT NULL,
+        lifecycle TEXT NOT NULL,
+        deadlines TEXT NOT NULL,
+        answer_by TEXT NOT NULL,
+        registered_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+      )`,
+      `CREATE INDEX appeals_by_state ON appeals (state, answer_by)`,
+      `CREATE TABLE appeal_events (
+        tracking TEXT NOT NULL REFERENCES appeals (tracking),
+        seq INTEGER NOT NULL,
+        at TEXT NOT NULL,
+        type TEXT NOT NULL,
+        by_role TEXT NOT NULL,
+        by_participant TEXT NOT NULL,
+        message_id TEXT,
+        state TEXT NOT NULL,
+        PRIMARY KEY (tracking, seq)
+      )`,
+    ],
+  },
+] as const;
