@@ -83,25 +83,26 @@ export const ENTRY_COLUMNS =
  * The entry's own hash: SHA-256 over a canonical serialisation (a JSON array in fixed order, so no field can
  * be moved into another, and null stays distinct from "") of every field and the previous hash.
  */
+/** The hashed fields in their one order: the hash's input and the INSERT's columns (ENTRY_COLUMNS) share it. */
+function hashedFields(entry: Omit<LedgerEntry, 'hash'>): (string | number | null)[] {
+  return [
+    entry.seq,
+    entry.at,
+    entry.tracking,
+    entry.event,
+    entry.from,
+    entry.to,
+    entry.messageId,
+    entry.envelopeSha256,
+    entry.receiptId,
+    entry.receiptSha256,
+    entry.reason,
+    entry.prevHash,
+  ];
+}
+
 export function entryHash(entry: Omit<LedgerEntry, 'hash'>): string {
-  return hash(
-    'sha256',
-    JSON.stringify([
-      ENTRY_FORMAT,
-      entry.seq,
-      entry.at,
-      entry.tracking,
-      entry.event,
-      entry.from,
-      entry.to,
-      entry.messageId,
-      entry.envelopeSha256,
-      entry.receiptId,
-      entry.receiptSha256,
-      entry.reason,
-      entry.prevHash,
-    ]),
-  );
+  return hash('sha256', JSON.stringify([ENTRY_FORMAT, ...hashedFields(entry)]));
 }
 
 /**
@@ -213,21 +214,7 @@ export async function appendLedgerEntry(tx: StoreConnection, input: LedgerEntryI
   const entry: LedgerEntry = { ...unhashed, hash: entryHash(unhashed) };
   await tx.execute(
     `INSERT INTO ledger_entries (${ENTRY_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    [
-      entry.seq,
-      entry.at,
-      entry.tracking,
-      entry.event,
-      entry.from,
-      entry.to,
-      entry.messageId,
-      entry.envelopeSha256,
-      entry.receiptId,
-      entry.receiptSha256,
-      entry.reason,
-      entry.prevHash,
-      entry.hash,
-    ],
+    [...hashedFields(entry), entry.hash],
   );
   return entry;
 }
