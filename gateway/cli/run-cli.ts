@@ -11,6 +11,7 @@ import { registerMemorandumCommands } from './memorandum-command.js';
 import { registerParticipantCommands } from './participant-command.js';
 import { registerQueueCommands } from './queue-command.js';
 import { registerServeCommand } from './serve-command.js';
+import { registerTrackCommands } from './track-command.js';
 import { builtinAdapterRegistry } from '../adapters/builtin-adapters.js';
 import { NativeIntake } from '../intake/native-intake.js';
 import { registerAdapterCommands } from './adapter-command.js';
@@ -31,6 +32,7 @@ export function createProgram(io: CliIo): Command {
   registerCertCommands(program, io);
   registerAuditCommands(program, io);
   registerLedgerCommands(program, io);
+  registerTrackCommands(program, io);
   registerAdminUserCommands(program, io);
   registerQueueCommands(program, io);
   registerJobsCommand(program, io);

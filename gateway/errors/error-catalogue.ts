@@ -229,6 +229,13 @@ export const errorCatalogue = {
     message: 'The new deadline %s is after the statutory maximum %s (%s)',
   },
   DEADLINE_EXTENSION_REFUSED: { status: 409, message: 'The deadline cannot be extended: %s' },
+  // --- Status for citizens: GET /v1/track/{tracking} with the appeal's access code (issue #6) ---
+  TRACK_NOT_FOUND: {
+    status: 404,
+    message: 'No appeal matches this tracking number and access code',
+  },
+  TRACK_RATE_LIMITED: { status: 429, message: 'Too many status requests; try again in %s seconds' },
+  TRACK_KEY_INVALID: { status: 500, message: "The hub's tracking secret is unusable: %s" },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof errorCatalogue;

@@ -34,7 +34,7 @@ export interface OpenHubOptions {
   readonly now?: () => Date;
 }
 
-/** The hub's schema: every module's migrations, in version order (registry 1, queue 2–3, ledger 4, tracking 5). */
+/** The hub's schema: every module's migrations, in version order (registry 1, queue 2–3, ledger 4, tracking 5–6). */
 export const hubMigrations = [
   ...registryMigrations,
   ...queueMigrations,

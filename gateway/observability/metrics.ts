@@ -35,6 +35,10 @@ const PENDING_STATES = ['queued', 'sending', 'retry'] as const;
  *   vkhid_queue_depth{state}                   delivery jobs per state          } read from the queue's
  *   vkhid_queue_depth_by_recipient{recipient}  jobs queued, sending or retry    } `stats()` at every scrape
  *   vkhid_queue_oldest_age_seconds             age of the oldest waiting job (0 when none waits)
+ *   vkhid_appeals_by_deadline{state}           open appeals whose answer term is due-soon | overdue (set by
+ *                                              the deadline watch at each run)
+ *   vkhid_deadline_alerts_total{flag}          deadline alerts raised (answer-due-soon | answer-overdue |
+ *                                              registration-late)
  *   process_*, nodejs_*                        prom-client's default process metrics
  */
 export class HubMetrics {
@@ -44,6 +48,8 @@ export class HubMetrics {
   private readonly deliveriesTotal: Counter<'outcome'>;
   private readonly intakeDuration: Histogram;
   private readonly deliveryLatency: Histogram;
+  private readonly appealsByDeadlineGauge: Gauge<'state'>;
+  private readonly deadlineAlertsTotal: Counter<'flag'>;
   private readonly queue: QueueStatsSource | undefined;
   /** One `stats()` per scrape: the three queue gauges are collected together and share it. */
   private pendingStats: Promise<QueueStats> | undefined;
@@ -79,6 +85,17 @@ export class HubMetrics {
       help: 'Time from the acceptance of a message to its delivery to the recipient',
       buckets: [0.1, 0.5, 1, 5, 15, 60, 300, 900, 3600, 4 * 3600, 24 * 3600],
       registers,
+    });
+    this.appealsByDeadlineGauge = new Gauge({
+      name: 'vkhid_appeals_by_deadline',
+      help: 'Open appeals whose answer term is due soon or overdue, as of the last deadline watch run',
+      labelNames: ['state'],
+      registers,
+    });
+    this.deadlineAlertsTotal = counter({
+      name: 'vkhid_deadline_alerts_total',
+      help: 'Deadline alerts raised, by flag: answer-due-soon, answer-overdue, registration-late',
+      labelNames: ['flag'],
     });
     const depth = new Gauge({
       name: 'vkhid_queue_depth',
@@ -150,6 +167,17 @@ export class HubMetrics {
   /** For the delivery worker: seconds from the message's acceptance (`receivedAt`) to its delivery. */
   observeDeliveryLatency(seconds: number): void {
     this.deliveryLatency.observe(seconds);
+  }
+
+  /** For the deadline watch: open appeals whose answer term is due soon, and overdue, at its last run. */
+  appealsByDeadline(counts: { readonly dueSoon: number; readonly overdue: number }): void {
+    this.appealsByDeadlineGauge.set({ state: 'due-soon' }, counts.dueSoon);
+    this.appealsByDeadlineGauge.set({ state: 'overdue' }, counts.overdue);
+  }
+
+  /** For the deadline watch: an alert was raised. */
+  deadlineAlerted(flag: string): void {
+    this.deadlineAlertsTotal.inc({ flag });
   }
 
   /** Runs one intake and records its duration, whether it succeeds or throws. */

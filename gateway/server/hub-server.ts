@@ -14,6 +14,7 @@ import { VkhidError } from '../errors/vkhid-error.js';
 import { openHub, type HubContext } from '../hub/hub-context.js';
 import { initialiseHub } from '../hub/hub-pki.js';
 import { createMessagesRouter } from '../intake/messages-router.js';
+import { createTrackingRouter } from '../tracking/tracking-router.js';
 import { NativeIntake } from '../intake/native-intake.js';
 import { jobRunsPath, writeJobRuns } from '../jobs/job-runs-file.js';
 import { JobScheduler } from '../jobs/job-scheduler.js';
@@ -21,6 +22,7 @@ import { createLogger, type Logger } from '../observability/logger.js';
 import { HubMetrics } from '../observability/metrics.js';
 import { checkpointOnShutdown, ledgerCheckpointJobDefinition } from '../ledger/ledger-checkpoint.js';
 import { DeliveryQueue } from '../queue/delivery-queue.js';
+import { deadlineWatchJobDefinition } from '../tracking/deadline-watch.js';
 import type { IntakeLimits } from '../xml/xml-intake.js';
 
 export interface HubServerOptions {
@@ -127,6 +129,9 @@ export async function startHubServer(options: HubServerOptions = {}): Promise<Ru
     run: async () => ({ expired: (await hub.registry.expireMemoranda()).map((m) => m.number) }),
   });
   jobs.add(expiryWarningJobDefinition(hub, log));
+  jobs.add(
+    deadlineWatchJobDefinition(hub, log, { metrics, webhookUrl: process.env.VKHID_DEADLINE_WEBHOOK_URL }),
+  );
   // The ledger's head signed every ten minutes (and on shutdown, below): the window in which a copy of the
   // database could be rewritten unnoticed ends at the last checkpoint.
   jobs.add(ledgerCheckpointJobDefinition(hub, log));
@@ -237,6 +242,8 @@ export function createApp(hub: HubContext, options: AppOptions = {}): Express {
   app.use('/admin', createAdminRouter(hub));
   // Participants that pull: GET /v1/inbox, POST /v1/inbox/{id}/ack (mutual TLS, checked by the route).
   app.use('/v1', createInboxRouter(hub, options.logger === undefined ? {} : { logger: options.logger }));
+  // Citizens: an appeal's status with its access code, no client certificate (GET /v1/track/{tracking}).
+  app.use('/v1', createTrackingRouter(hub, options.logger === undefined ? {} : { logger: options.logger }));
   // Participants: signed envelopes in over mutual TLS (the client certificate is checked by the route).
   app.use(
     '/v1',

@@ -1,8 +1,9 @@
 /**
  * The appeals the hub tracks (issue #6): one row per tracking number with its lifecycle and its statutory
- * deadlines, and the timeline of lifecycle events. Version 5, after the ledger. No personal data: the
- * lifecycle keeps kind, channel, category, participants' codes, registration numbers and reason codes (the
- * free-text reasons of refusals and redirects are kept for the contact center, never shown to citizens).
+ * deadlines, and the timeline of lifecycle events (version 5, after the ledger); the deadline alerts already
+ * sent (version 6). No personal data: the lifecycle keeps kind, channel, category, participants' codes,
+ * registration numbers and reason codes (the free-text reasons of refusals and redirects are kept for the
+ * contact center, never shown to citizens).
  */
 export const trackingMigrations = [
   {
@@ -34,6 +35,21 @@ export const trackingMigrations = [
         message_id TEXT,
         state TEXT NOT NULL,
         PRIMARY KEY (tracking, seq)
+      )`,
+    ],
+  },
+  {
+    version: 6,
+    name: 'tracking: deadline alerts already raised',
+    statements: [
+      // One row per alert raised (see gateway/tracking/deadline-watch.ts): the deadline is part of the key, so
+      // an extension or a redirect, which moves the deadline, makes the appeal alertable again.
+      `CREATE TABLE deadline_alerts (
+        tracking TEXT NOT NULL REFERENCES appeals (tracking),
+        flag TEXT NOT NULL,
+        deadline TEXT NOT NULL,
+        alerted_at TEXT NOT NULL,
+        PRIMARY KEY (tracking, flag, deadline)
       )`,
     ],
   },

@@ -104,6 +104,21 @@ describe('HubMetrics', () => {
     assert.equal(sample(text, 'vkhid_queue_oldest_age_seconds'), 0);
   });
 
+  it('shows the appeals by deadline state as last set (a gauge) and counts the deadline alerts', async () => {
+    const metrics = new HubMetrics({ defaultMetrics: false });
+    metrics.appealsByDeadline({ dueSoon: 3, overdue: 2 });
+    metrics.appealsByDeadline({ dueSoon: 1, overdue: 4 });
+    metrics.deadlineAlerted('answer-overdue');
+    metrics.deadlineAlerted('answer-overdue');
+    metrics.deadlineAlerted('registration-late');
+    const text = await metrics.text();
+    assert.equal(sample(text, 'vkhid_appeals_by_deadline{state="due-soon"}'), 1);
+    assert.equal(sample(text, 'vkhid_appeals_by_deadline{state="overdue"}'), 4);
+    assert.equal(sample(text, 'vkhid_deadline_alerts_total{flag="answer-overdue"}'), 2);
+    assert.equal(sample(text, 'vkhid_deadline_alerts_total{flag="registration-late"}'), 1);
+    assert.equal(sample(text, 'vkhid_deadline_alerts_total{flag="answer-due-soon"}'), undefined);
+  });
+
   it('keeps a registry of its own: two hubs in one process do not collide, the defaults are there', async () => {
     const one = new HubMetrics();
     const two = new HubMetrics();

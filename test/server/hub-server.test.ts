@@ -92,6 +92,7 @@ describe('the hub server on the embedded default', function () {
       .map((job) => job.name)
       .sort();
     assert.deepEqual(names, [
+      'appeal-deadline-watch',
       'certificate-expiry-warnings',
       'lease-reaper',
       'ledger-checkpoint',
