@@ -1,3 +1,4 @@
+import { NOT_XML_CHAR } from '../../gateway/xml/xml-chars.js';
 import {
   ANSWER_RESULTS,
   APPEAL_KINDS,
@@ -174,7 +175,6 @@ export const ATTACHMENT_MEMBERS = ['fileName', 'mediaType', 'size', 'sha256', 'c
 export type AttachmentMember = (typeof ATTACHMENT_MEMBERS)[number];
 
 // XML 1.0 Char: what JSON strings may hold but an envelope cannot carry (controls, lone surrogates, U+FFFE/F).
-const NOT_XML_CHAR = /[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/u;
 
 const PATTERNS: Partial<Record<FieldFormat, RegExp>> = {
   uuid: /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/,

@@ -1,3 +1,4 @@
+import { NOT_XML_CHAR } from '../../gateway/xml/xml-chars.js';
 import type { AdapterContext } from '../../gateway/adapters/adapter.js';
 import { attachmentFromBytes } from '../../gateway/envelope/envelope-builder.js';
 import {
@@ -41,9 +42,6 @@ const PHONE = /^\+?[0-9 ()-]{5,20}$/;
 const EMAIL = /^[^@ \t\n\r]{1,64}@[^@ \t\n\r]{1,255}$/;
 const SHORT_TEXT_MAX = 500;
 const LONG_TEXT_MAX = 200_000;
-const NOT_XML_CHAR =
-  // eslint-disable-next-line no-control-regex -- the characters XML 1.0 cannot carry are the point
-  /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 const EXTENSION_MEDIA_TYPES: Readonly<Record<string, string>> = {
   pdf: 'application/pdf',
   tif: 'image/tiff',

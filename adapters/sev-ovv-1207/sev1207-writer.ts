@@ -1,3 +1,4 @@
+import { NOT_XML_CHAR } from '../../gateway/xml/xml-chars.js';
 import iconv from 'iconv-lite';
 import type {
   Answer,
@@ -265,17 +266,13 @@ function attr(name: string, value: string, field = name): string {
   return ` ${name}="${escape(value, field, true)}"`;
 }
 
-const FORBIDDEN =
-  // eslint-disable-next-line no-control-regex -- matching control characters is the point
-  /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-
 /**
  * Escapes a value for text or an attribute. Carriage returns, and tabs and line feeds in attributes, are
  * written as character references: a parser would otherwise normalise them, and the value read back would
  * not be the value written.
  */
 function escape(value: string, field: string, inAttribute = false): string {
-  const bad = FORBIDDEN.exec(value);
+  const bad = NOT_XML_CHAR.exec(value);
   if (bad !== null) {
     throw new VkhidError('ADAPTER_INVALID_FIELD', {
       args: [

@@ -1,3 +1,4 @@
+import { canonicalJson } from '../canonical-json.js';
 import { VkhidError } from '../errors/vkhid-error.js';
 import type { Logger } from '../observability/logger.js';
 import { XsdSchema } from '../xml/xsd-schema.js';
@@ -78,7 +79,7 @@ export class AdapterRegistry {
   create(name: string, settings: Readonly<Record<string, unknown>> = {}): RuntimeAdapter {
     const module = this.modules.get(name);
     if (module === undefined) throw new VkhidError('ADAPTER_UNKNOWN', { args: [name], field: 'adapter' });
-    const key = `${name}\u0000${stableJson(settings)}`;
+    const key = `${name}\u0000${canonicalJson(settings)}`;
     const cached = this.instances.get(key);
     if (cached !== undefined) return cached;
     let adapter;
@@ -141,16 +142,4 @@ function checkManifest(manifest: AdapterManifest | undefined): asserts manifest 
 
 function registration(name: string, why: string): VkhidError {
   return new VkhidError('ADAPTER_REGISTRATION', { args: [name, why] });
-}
-
-/** JSON with sorted keys, so equal settings share one cached adapter whatever their key order. */
-function stableJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`;
-  if (value !== null && typeof value === 'object') {
-    const entries = Object.keys(value)
-      .sort()
-      .map((key) => `${JSON.stringify(key)}:${stableJson((value as Record<string, unknown>)[key])}`);
-    return `{${entries.join(',')}}`;
-  }
-  return JSON.stringify(value) ?? 'null';
 }

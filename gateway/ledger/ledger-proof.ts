@@ -1,3 +1,4 @@
+import { canonicalJson } from '../canonical-json.js';
 import { verify, X509Certificate } from 'node:crypto';
 import { VkhidError } from '../errors/vkhid-error.js';
 import type { HubContext } from '../hub/hub-context.js';
@@ -45,20 +46,8 @@ export interface LedgerProof {
   readonly signature: string;
 }
 
-/**
- * JSON with object keys sorted at every level and no whitespace: the one serialisation the proof's
- * signature covers, so the file may be pretty-printed or re-saved by any tool without breaking it.
- */
-export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (typeof value === 'object' && value !== null) {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, item]) => item !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([key, item]) => `${JSON.stringify(key)}:${canonicalJson(item)}`).join(',')}}`;
-  }
-  return JSON.stringify(value);
-}
+/** The serialisation a proof's signature covers (re-exported for those who check proofs). */
+export { canonicalJson };
 
 export interface BuildProofOptions {
   /** The hub signing certificates a checkpoint may have been signed with (the signer's is added). */
