@@ -1,3 +1,5 @@
+import { HubReceiptSigner } from '../intake/receipt-signer.js';
+import { RedirectForwarder } from '../tracking/redirect-forwarder.js';
 import { X509Certificate } from 'node:crypto';
 import { sharedBuiltinAdapters } from '../adapters/builtin-adapters.js';
 import { loadHubConfig, type HubConfig } from '../config/hub-config.js';
@@ -50,14 +52,16 @@ export async function openHub(options: OpenHubOptions = {}): Promise<HubContext>
   });
   const registry = new Registry(store, options.now);
   registry.checkAdapter = (name, settings) => void sharedBuiltinAdapters().create(name, settings);
+  const home = new HubHome(config.dataDir);
+  const forwarder = new RedirectForwarder(registry, new HubReceiptSigner({ config, home }), config.hub.code);
   return {
     config,
-    home: new HubHome(config.dataDir),
+    home,
     store,
     registry,
     trustStore: new RegistryTrustStore(registry),
     messages: new MessageStore(store),
-    tracker: new AppealTracker(WorkingCalendar.load()),
+    tracker: new AppealTracker(WorkingCalendar.load(), { forwarder }),
     close: () => store.close(),
   };
 }

@@ -1,4 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
+import { derivedUuid } from '../derived-uuid.js';
 import type { AdapterRegistry } from '../adapters/adapter-registry.js';
 import type { NativeDocument } from '../adapters/adapter.js';
 import { XML_DECLARATION, buildEnvelope } from '../envelope/envelope-builder.js';
@@ -144,8 +145,5 @@ export class NativeIntake {
  */
 export function contentDerivedIds(participantCode: string, nativeSha256: string): () => string {
   let counter = 0;
-  return () => {
-    const hex = createHash('sha256').update(`${participantCode}:${nativeSha256}:${counter++}`).digest('hex');
-    return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-8${hex.slice(13, 16)}-${((parseInt(hex[16] ?? '0', 16) & 0x3) | 0x8).toString(16)}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
-  };
+  return () => derivedUuid(`${participantCode}:${nativeSha256}:${counter++}`);
 }

@@ -72,8 +72,7 @@ export class MessageStore {
    * Stores `message` and a `queued` delivery job with `priority`, due at once. When a message with the same
    * MessageId is already stored (a repeat, a concurrent post of the same message, or another document reusing
    * the id) nothing is written and the stored one is returned for the caller to compare.
-   */
-  /**
+   *
    * `alsoInTransaction` runs after the message, its job and its ledger entry are written, in the same
    * transaction (the appeal's lifecycle): if it throws, nothing is stored.
    */
@@ -82,70 +81,17 @@ export class MessageStore {
     priority: number,
     alsoInTransaction?: (tx: StoreConnection) => Promise<void>,
   ): Promise<StoreAcceptedResult> {
-    const key = messageKey(message.messageId);
     try {
       return await this.store.transaction(async (tx) => {
-        // ON CONFLICT rather than catching the violation: a failed statement ends the transaction on PostgreSQL.
-        const inserted = await tx.execute(
-          `INSERT INTO messages (${MESSAGE_COLUMNS}) VALUES (${parameterMarkers(17)}) ON CONFLICT (message_id) DO NOTHING`,
-          [
-            key,
-            message.type,
-            message.sender,
-            message.recipient,
-            message.tracking,
-            message.inReplyTo,
-            message.urgency,
-            message.createdAt,
-            message.receivedSha256,
-            message.receivedBytes.byteLength,
-            Buffer.from(message.receivedBytes).toString('base64'),
-            message.signedXml,
-            message.signerFingerprint,
-            message.clientFingerprint,
-            message.receiptId,
-            message.receiptXml,
-            message.receivedAt,
-          ],
-        );
-        if (inserted.changes === 0) return { kind: 'existing', message: await mustFind(tx, key) };
-        const job: DeliveryJob = {
-          id: randomUUID(),
-          messageId: key,
-          recipient: message.recipient,
-          state: 'queued',
-          priority,
-          attempts: 0,
-          nextAttemptAt: message.receivedAt,
-          leaseOwner: null,
-          leaseUntil: null,
-          lastError: null,
-          createdAt: message.receivedAt,
-          updatedAt: message.receivedAt,
-        };
-        await tx.execute(`INSERT INTO delivery_jobs (${JOB_COLUMNS}) VALUES (${parameterMarkers(12)})`, [
-          job.id,
-          job.messageId,
-          job.recipient,
-          job.state,
-          job.priority,
-          job.attempts,
-          job.nextAttemptAt,
-          job.leaseOwner,
-          job.leaseUntil,
-          job.lastError,
-          job.createdAt,
-          job.updatedAt,
-        ]);
-        await recordAccepted(tx, { ...message, messageKey: key });
-        await alsoInTransaction?.(tx);
-        return { kind: 'stored', message: await mustFind(tx, key), job };
+        const result = await insertAccepted(tx, message, priority);
+        if (result.kind === 'stored') await alsoInTransaction?.(tx);
+        return result;
       });
     } catch (error) {
       // On an engine with several writers the key can be taken between our INSERT's check and its write;
       // the transaction is then refused and rolled back as a whole. The winner's row is the answer.
       if (error instanceof VkhidError && error.code === 'STORE_CONFLICT') {
-        const existing = await this.findByMessageId(key);
+        const existing = await this.findByMessageId(message.messageId);
         if (existing !== undefined) return { kind: 'existing', message: existing };
       }
       throw error;
@@ -186,6 +132,73 @@ export class MessageStore {
       return { messages: Number(messages?.n ?? 0), deliveryJobs: Number(jobs?.n ?? 0) };
     });
   }
+}
+
+/**
+ * Writes `message`, its first delivery job and its `accepted` ledger entry inside the caller's transaction
+ * (MessageStore.storeAccepted, and the hub's own messages such as a redirected appeal sent on, which are written
+ * in the transaction of the message that causes them). Nothing is written when the MessageId is taken.
+ */
+export async function insertAccepted(
+  tx: StoreConnection,
+  message: AcceptedMessage,
+  priority: number,
+): Promise<StoreAcceptedResult> {
+  const key = messageKey(message.messageId);
+  // ON CONFLICT rather than catching the violation: a failed statement ends the transaction on PostgreSQL.
+  const inserted = await tx.execute(
+    `INSERT INTO messages (${MESSAGE_COLUMNS}) VALUES (${parameterMarkers(17)}) ON CONFLICT (message_id) DO NOTHING`,
+    [
+      key,
+      message.type,
+      message.sender,
+      message.recipient,
+      message.tracking,
+      message.inReplyTo,
+      message.urgency,
+      message.createdAt,
+      message.receivedSha256,
+      message.receivedBytes.byteLength,
+      Buffer.from(message.receivedBytes).toString('base64'),
+      message.signedXml,
+      message.signerFingerprint,
+      message.clientFingerprint,
+      message.receiptId,
+      message.receiptXml,
+      message.receivedAt,
+    ],
+  );
+  if (inserted.changes === 0) return { kind: 'existing', message: await mustFind(tx, key) };
+  const job: DeliveryJob = {
+    id: randomUUID(),
+    messageId: key,
+    recipient: message.recipient,
+    state: 'queued',
+    priority,
+    attempts: 0,
+    nextAttemptAt: message.receivedAt,
+    leaseOwner: null,
+    leaseUntil: null,
+    lastError: null,
+    createdAt: message.receivedAt,
+    updatedAt: message.receivedAt,
+  };
+  await tx.execute(`INSERT INTO delivery_jobs (${JOB_COLUMNS}) VALUES (${parameterMarkers(12)})`, [
+    job.id,
+    job.messageId,
+    job.recipient,
+    job.state,
+    job.priority,
+    job.attempts,
+    job.nextAttemptAt,
+    job.leaseOwner,
+    job.leaseUntil,
+    job.lastError,
+    job.createdAt,
+    job.updatedAt,
+  ]);
+  await recordAccepted(tx, { ...message, messageKey: key });
+  return { kind: 'stored', message: await mustFind(tx, key), job };
 }
 
 async function find(db: StoreConnection, key: string): Promise<StoredMessage | undefined> {

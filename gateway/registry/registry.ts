@@ -219,8 +219,9 @@ export class Registry {
     });
   }
 
-  async getParticipant(code: string): Promise<Participant> {
-    return this.store.read((tx) => getParticipant(tx, code));
+  /** With `db`, read through that connection: the caller's transaction (the store refuses nested operations). */
+  async getParticipant(code: string, db?: StoreConnection): Promise<Participant> {
+    return db === undefined ? this.store.read((tx) => getParticipant(tx, code)) : getParticipant(db, code);
   }
 
   async listParticipants(filter: { status?: ParticipantStatus } = {}): Promise<Participant[]> {
@@ -358,40 +359,49 @@ export class Registry {
    * A refusal is recorded (in its own transaction: the refused message itself is never stored) and thrown.
    */
   async authorizeExchange(request: ExchangeRequest): Promise<void> {
-    const day = kyivDate(request.at);
     try {
-      await this.store.read(async (tx) => {
-        for (const code of [request.sender, request.recipient]) {
-          const participant = await getParticipant(tx, code);
-          if (participant.status !== 'active')
-            throw new VkhidError('PARTICIPANT_NOT_ACTIVE', { args: [code, participant.status] });
-          const memoranda = (
-            await tx.query<Row>(
-              `SELECT ${MEMORANDUM_COLUMNS} FROM memoranda WHERE participant_code = ? AND status = ?`,
-              [code, 'active'],
-            )
-          ).map(memorandumFromRow);
-          const covering = memoranda.find(
-            (m) =>
-              m.effectiveFrom <= day &&
-              (m.effectiveUntil === null || day <= m.effectiveUntil) &&
-              (request.scope === null || m.scopeKinds.includes(request.scope)) &&
-              (m.scopeChannels.length === 0 ||
-                request.channel === null ||
-                request.channel === undefined ||
-                m.scopeChannels.includes(request.channel)),
-          );
-          if (covering === undefined) {
-            throw new VkhidError('MEMORANDUM_NOT_IN_FORCE', {
-              args: [code, request.scope ?? 'any kind', day],
-            });
-          }
-        }
-      });
+      await this.checkExchange(request);
     } catch (error) {
       if (error instanceof VkhidError) await this.recordRefusal(request, error);
       throw error;
     }
+  }
+
+  /**
+   * The check of `authorizeExchange` without recording a refusal: it only reads, so the hub may ask it from
+   * inside a write transaction (a redirected appeal sent on by the hub), passing that transaction as `db`.
+   */
+  async checkExchange(request: ExchangeRequest, db?: StoreConnection): Promise<void> {
+    const day = kyivDate(request.at);
+    const check = async (tx: StoreConnection): Promise<void> => {
+      for (const code of [request.sender, request.recipient]) {
+        const participant = await getParticipant(tx, code);
+        if (participant.status !== 'active')
+          throw new VkhidError('PARTICIPANT_NOT_ACTIVE', { args: [code, participant.status] });
+        const memoranda = (
+          await tx.query<Row>(
+            `SELECT ${MEMORANDUM_COLUMNS} FROM memoranda WHERE participant_code = ? AND status = ?`,
+            [code, 'active'],
+          )
+        ).map(memorandumFromRow);
+        const covering = memoranda.find(
+          (m) =>
+            m.effectiveFrom <= day &&
+            (m.effectiveUntil === null || day <= m.effectiveUntil) &&
+            (request.scope === null || m.scopeKinds.includes(request.scope)) &&
+            (m.scopeChannels.length === 0 ||
+              request.channel === null ||
+              request.channel === undefined ||
+              m.scopeChannels.includes(request.channel)),
+        );
+        if (covering === undefined) {
+          throw new VkhidError('MEMORANDUM_NOT_IN_FORCE', {
+            args: [code, request.scope ?? 'any kind', day],
+          });
+        }
+      }
+    };
+    await (db === undefined ? this.store.read(check) : check(db));
   }
 
   async recordRefusal(request: Partial<ExchangeRequest>, error: VkhidError): Promise<void> {

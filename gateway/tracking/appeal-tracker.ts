@@ -16,6 +16,7 @@ import type {
   LifecycleState,
 } from '../lifecycle/lifecycle-model.js';
 import type { Row, StoreConnection } from '../store/store-driver.js';
+import type { RedirectForwarder } from './redirect-forwarder.js';
 
 /** One appeal as the hub tracks it. */
 export interface TrackedAppeal {
@@ -35,6 +36,11 @@ export interface TimelineStep {
   readonly byRole: ActorRole;
   readonly byParticipant: string;
   readonly state: LifecycleState;
+}
+
+export interface AppealTrackerOptions {
+  /** Sends a redirected appeal on to the body the redirect names; without it the contact center re-routes. */
+  readonly forwarder?: RedirectForwarder;
 }
 
 /** Ledger events for the lifecycle's own steps (the message's acceptance is already an `accepted` entry). */
@@ -57,7 +63,10 @@ const LEDGER_EVENT: Partial<Record<LifecycleEvent['type'], LedgerEvent>> = {
  * without tracking.
  */
 export class AppealTracker {
-  constructor(private readonly calendar: WorkingCalendar) {}
+  constructor(
+    private readonly calendar: WorkingCalendar,
+    private readonly options: AppealTrackerOptions = {},
+  ) {}
 
   /** The hook a delivery queue runs when a job is acknowledged (see DeliveryQueueOptions.onAcknowledged). */
   deliveryHook(hubCode: string): (tx: StoreConnection, jobId: string, at: string) => Promise<void> {
@@ -93,7 +102,7 @@ export class AppealTracker {
       acceptedAt: context.acceptedAt,
       ...(refersTo === undefined ? {} : { refersTo }),
     });
-    await this.apply(tx, tracking, current, events);
+    await this.apply(tx, tracking, current, events, context.acceptedAt);
   }
 
   /** The hub delivered job `jobId`'s message (the recipient's receipt is in hand): an appeal is delivered. */
@@ -124,13 +133,15 @@ export class AppealTracker {
     tracking: string,
     current: TrackedAppeal | undefined,
     events: readonly LifecycleEvent[],
+    acceptedAt?: string,
   ): Promise<void> {
     if (events.length === 0) return;
     let lifecycle = current?.lifecycle;
     let deadlines = current?.deadlines;
     let seq = current === undefined ? 0 : await lastSeq(tx, tracking);
     const steps: { step: TimelineStep; messageId: string | null }[] = [];
-    for (const event of events) {
+    const pending = [...events];
+    for (let event = pending.shift(); event !== undefined; event = pending.shift()) {
       const before = lifecycle;
       lifecycle = applyEvent(lifecycle, event);
       deadlines = this.deadlinesAfter(event, before, deadlines);
@@ -153,10 +164,15 @@ export class AppealTracker {
           event: ledgerEvent,
           tracking,
           from: event.by.participant,
-          to: lifecycle.holder ?? null,
+          // A redirect hands the appeal towards the body it names; every other step concerns the holder.
+          to: event.type === 'redirect' ? event.to : (lifecycle.holder ?? null),
           messageId: event.messageId?.toLowerCase() ?? null,
           reason: event.type === 'redirect' ? event.reasonCode : lifecycle.state,
         });
+      }
+      if (event.type === 'redirect' && this.options.forwarder !== undefined) {
+        const outcome = await this.options.forwarder.forward(tx, lifecycle, event, acceptedAt ?? event.at);
+        if (outcome.forwarded) pending.push(outcome.route);
       }
     }
     if (lifecycle === undefined || deadlines === undefined) return;
