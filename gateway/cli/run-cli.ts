@@ -10,6 +10,7 @@ import { registerLedgerCommands } from './ledger-command.js';
 import { registerMemorandumCommands } from './memorandum-command.js';
 import { registerParticipantCommands } from './participant-command.js';
 import { registerQueueCommands } from './queue-command.js';
+import { registerReportCommand } from './report-command.js';
 import { registerServeCommand } from './serve-command.js';
 import { registerTrackCommands } from './track-command.js';
 import { builtinAdapterRegistry } from '../adapters/builtin-adapters.js';
@@ -35,6 +36,7 @@ export function createProgram(io: CliIo): Command {
   registerTrackCommands(program, io);
   registerAdminUserCommands(program, io);
   registerQueueCommands(program, io);
+  registerReportCommand(program, io);
   registerJobsCommand(program, io);
   registerServeCommand(program, io);
   registerAdapterCommands(program, io);

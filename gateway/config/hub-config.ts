@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import cron from 'node-cron';
 import { VkhidError } from '../errors/vkhid-error.js';
 import { packageRoot } from '../package-paths.js';
 import { isValidEdrpou } from '../registry/edrpou.js';
@@ -57,7 +58,33 @@ export interface HubConfig {
     /** A job failing for longer than this becomes a dead letter. */
     maxAgeHours: number;
   };
+  /** The statutory-deadline watch and its alerts (see docs/deadline-alerts.md). */
+  deadlines: {
+    /** When the watch runs: a node-cron expression, in Kyiv time. */
+    watchCron: string;
+    /**
+     * Where each run's new alerts are POSTed as JSON (http or https), or null for none. `VKHID_DEADLINE_WEBHOOK_URL`
+     * overrides it (empty: none), so a URL carrying a token need not be written into a file.
+     */
+    webhookUrl: string | null;
+    /** How long one webhook call may take before it is given up (it is not retried). */
+    webhookTimeoutMs: number;
+    /** How close to its end the answer term counts as due soon. */
+    dueSoon: DueSoonSetting;
+  };
 }
+
+/**
+ * The due-soon window as configured: hours before the term ends, or working days left after today on the
+ * calendar in `config/calendar.json`. Exactly one of the two.
+ */
+export type DueSoonSetting = { hours: number } | { workingDays: number };
+
+/**
+ * Settings replaced whole by a later layer instead of merged key by key: a window of `{ hours }` in the
+ * defaults and `{ workingDays }` in local.json would otherwise merge into one with both.
+ */
+const REPLACED_WHOLE: ReadonlySet<string> = new Set(['deadlines.dueSoon']);
 
 type DeepPartial<T> = {
   [K in keyof T]?: T[K] extends object ? (T[K] extends unknown[] ? T[K] : DeepPartial<T[K]>) : T[K];
@@ -66,7 +93,7 @@ type DeepPartial<T> = {
 /**
  * Settings come from `config/default.json`, then `config/local.json` if present (per installation, not in
  * git), then the JSON file named by `VKHID_CONFIG` if set (one file per hub process: tests and the demo), then
- * the environment (`VKHID_DATA`, `VKHID_HUB_CODE`), then the command line's `--data`. Numbers are checked here,
+ * the environment (`VKHID_DATA`, `VKHID_HUB_CODE`, `VKHID_DEADLINE_WEBHOOK_URL`), then the command line's `--data`. Numbers are checked here,
  * so a hub with an unusable setting refuses to start (CONFIG_INVALID) instead of failing later.
  */
 export function loadHubConfig(
@@ -79,12 +106,15 @@ export function loadHubConfig(
   const extra = env.VKHID_CONFIG ? (readJson(resolve(env.VKHID_CONFIG)) as DeepPartial<HubConfig>) : {};
   const merged = deepMerge(deepMerge(base, local), extra) as HubConfig;
   if (env.VKHID_HUB_CODE !== undefined) merged.hub.code = env.VKHID_HUB_CODE;
+  const webhook = env.VKHID_DEADLINE_WEBHOOK_URL;
+  if (webhook !== undefined) merged.deadlines.webhookUrl = webhook === '' ? null : webhook;
   const dataDir = overrides.dataDir ?? env.VKHID_DATA ?? merged.dataDir;
   merged.dataDir = resolve(dataDir);
   if (!isValidEdrpou(merged.hub.code)) {
     throw new VkhidError('PARTICIPANT_CODE_INVALID', { args: [merged.hub.code], field: 'hub.code' });
   }
   checkNumbers(merged);
+  checkDeadlines(merged.deadlines);
   return merged;
 }
 
@@ -120,6 +150,7 @@ function checkNumbers(config: HubConfig): void {
     ],
     ['retry.jitter', config.retry.jitter, (v) => v >= 0 && v < 1, 'a number in [0, 1)'],
     ['retry.maxAgeHours', config.retry.maxAgeHours, (v) => v > 0, 'a number > 0'],
+    ['deadlines.webhookTimeoutMs', config.deadlines.webhookTimeoutMs, (v) => v > 0, 'a number > 0'],
   ];
   if (config.pki.hubKeyType !== 'ec' && config.pki.hubKeyType !== 'rsa') {
     throw new VkhidError('CONFIG_INVALID', {
@@ -137,6 +168,55 @@ function checkNumbers(config: HubConfig): void {
   }
 }
 
+function invalid(field: string, why: string): VkhidError {
+  return new VkhidError('CONFIG_INVALID', { args: [field, why], field });
+}
+
+function checkDeadlines(deadlines: HubConfig['deadlines']): void {
+  const { watchCron, webhookUrl, dueSoon } = deadlines;
+  if (typeof watchCron !== 'string' || !cron.validate(watchCron)) {
+    throw invalid('deadlines.watchCron', `${JSON.stringify(watchCron)} is not a cron expression`);
+  }
+  if (webhookUrl !== null) {
+    // The URL itself is kept out of the message: webhook URLs often carry a token, and this error is logged.
+    const protocol =
+      typeof webhookUrl === 'string' && URL.canParse(webhookUrl) ? new URL(webhookUrl).protocol : '';
+    if (protocol !== 'http:' && protocol !== 'https:') {
+      throw invalid(
+        'deadlines.webhookUrl',
+        'it is not an http(s) URL (set it, or VKHID_DEADLINE_WEBHOOK_URL, to one, or leave it null)',
+      );
+    }
+  }
+  if (typeof dueSoon !== 'object' || dueSoon === null || Array.isArray(dueSoon)) {
+    throw invalid(
+      'deadlines.dueSoon',
+      `${JSON.stringify(dueSoon)} is not { "hours": N } or { "workingDays": N }`,
+    );
+  }
+  const keys = Object.keys(dueSoon);
+  if (keys.length !== 1 || (keys[0] !== 'hours' && keys[0] !== 'workingDays')) {
+    throw invalid(
+      'deadlines.dueSoon',
+      `${JSON.stringify(dueSoon)} is not exactly one of { "hours": N } or { "workingDays": N }`,
+    );
+  }
+  if ('hours' in dueSoon) {
+    const { hours } = dueSoon as { hours: unknown };
+    if (typeof hours !== 'number' || !Number.isFinite(hours) || hours <= 0) {
+      throw invalid('deadlines.dueSoon.hours', `${JSON.stringify(hours)} is not a number > 0`);
+    }
+  } else {
+    const { workingDays } = dueSoon as { workingDays: unknown };
+    if (typeof workingDays !== 'number' || !Number.isSafeInteger(workingDays) || workingDays < 0) {
+      throw invalid(
+        'deadlines.dueSoon.workingDays',
+        `${JSON.stringify(workingDays)} is not a whole number ≥ 0`,
+      );
+    }
+  }
+}
+
 function readJson(path: string): unknown {
   try {
     return JSON.parse(readFileSync(path, 'utf8')) as unknown;
@@ -145,10 +225,13 @@ function readJson(path: string): unknown {
   }
 }
 
-function deepMerge(base: unknown, override: unknown): unknown {
+function deepMerge(base: unknown, override: unknown, path = ''): unknown {
+  if (REPLACED_WHOLE.has(path)) return override ?? base;
   if (typeof base !== 'object' || base === null || Array.isArray(base)) return override ?? base;
   if (typeof override !== 'object' || override === null || Array.isArray(override)) return override ?? base;
   const result: Record<string, unknown> = { ...(base as Record<string, unknown>) };
-  for (const [key, value] of Object.entries(override)) result[key] = deepMerge(result[key], value);
+  for (const [key, value] of Object.entries(override)) {
+    result[key] = deepMerge(result[key], value, path === '' ? key : `${path}.${key}`);
+  }
   return result;
 }

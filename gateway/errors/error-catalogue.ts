@@ -236,6 +236,8 @@ export const errorCatalogue = {
   },
   TRACK_RATE_LIMITED: { status: 429, message: 'Too many status requests; try again in %s seconds' },
   TRACK_KEY_INVALID: { status: 500, message: "The hub's tracking secret is unusable: %s" },
+  // --- Reports on appeals: `vkhid report` and GET /admin/reports/appeals (issue #6) ---
+  REPORT_QUERY_INVALID: { status: 400, message: 'The report query is invalid: %s' },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof errorCatalogue;

@@ -1,4 +1,7 @@
+import type { Appeal } from '../envelope/envelope-model.js';
 import { HubReceiptSigner } from '../intake/receipt-signer.js';
+import { repeatKeyOf } from '../reports/repeat-key.js';
+import { trackingKey } from '../tracking/access-code.js';
 import { RedirectForwarder } from '../tracking/redirect-forwarder.js';
 import { X509Certificate } from 'node:crypto';
 import { sharedBuiltinAdapters } from '../adapters/builtin-adapters.js';
@@ -53,6 +56,9 @@ export async function openHub(options: OpenHubOptions = {}): Promise<HubContext>
   const registry = new Registry(store, options.now);
   registry.checkAdapter = (name, settings) => void sharedBuiltinAdapters().create(name, settings);
   const home = new HubHome(config.dataDir);
+  let secret: Buffer | undefined;
+  // Read on the first appeal, not at open: commands that never register one do not create the secret.
+  const repeatKey = (appeal: Appeal): string => repeatKeyOf((secret ??= trackingKey(home)), appeal);
   const forwarder = new RedirectForwarder(registry, new HubReceiptSigner({ config, home }), config.hub.code);
   return {
     config,
@@ -61,7 +67,7 @@ export async function openHub(options: OpenHubOptions = {}): Promise<HubContext>
     registry,
     trustStore: new RegistryTrustStore(registry),
     messages: new MessageStore(store),
-    tracker: new AppealTracker(WorkingCalendar.load(), { forwarder }),
+    tracker: new AppealTracker(WorkingCalendar.load(), { forwarder, repeatKey }),
     close: () => store.close(),
   };
 }

@@ -4,6 +4,7 @@ import { hostname } from 'node:os';
 import express, { type Express } from 'express';
 import { createAdminRouter, createPkiRouter } from '../admin/admin-router.js';
 import { createQueueRouter } from '../admin/queue-router.js';
+import { createReportsRouter } from '../admin/reports-router.js';
 import { expiryWarningJobDefinition } from '../admin/expiry-warnings.js';
 import type { AdapterRegistry } from '../adapters/adapter-registry.js';
 import { builtinAdapterRegistry } from '../adapters/builtin-adapters.js';
@@ -129,9 +130,8 @@ export async function startHubServer(options: HubServerOptions = {}): Promise<Ru
     run: async () => ({ expired: (await hub.registry.expireMemoranda()).map((m) => m.number) }),
   });
   jobs.add(expiryWarningJobDefinition(hub, log));
-  jobs.add(
-    deadlineWatchJobDefinition(hub, log, { metrics, webhookUrl: process.env.VKHID_DEADLINE_WEBHOOK_URL }),
-  );
+  // Schedule, webhook and window come from `config.deadlines` (VKHID_DEADLINE_WEBHOOK_URL is applied there).
+  jobs.add(deadlineWatchJobDefinition(hub, log, { metrics }));
   // The ledger's head signed every ten minutes (and on shutdown, below): the window in which a copy of the
   // database could be rewritten unnoticed ends at the last checkpoint.
   jobs.add(ledgerCheckpointJobDefinition(hub, log));
@@ -239,6 +239,7 @@ export function createApp(hub: HubContext, options: AppOptions = {}): Express {
   }
   app.use('/pki', createPkiRouter(hub));
   app.use('/admin/queue', createQueueRouter(hub));
+  app.use('/admin/reports', createReportsRouter(hub));
   app.use('/admin', createAdminRouter(hub));
   // Participants that pull: GET /v1/inbox, POST /v1/inbox/{id}/ack (mutual TLS, checked by the route).
   app.use('/v1', createInboxRouter(hub, options.logger === undefined ? {} : { logger: options.logger }));

@@ -65,7 +65,11 @@ export function normaliseAccessCode(given: string): string {
  * `vkhid track code` running at the same moment cannot end up with two different secrets (which would make
  * the codes given to citizens fail); the one that loses the race reads the winner's file.
  */
-function trackingKey(home: HubHome): Buffer {
+/**
+ * The hub's tracking secret (`<data>/pki/tracking.key`, 32 random bytes, created on first use): the key of the
+ * citizens' access codes and, under its own label, of the reports' repeat-appeal keys.
+ */
+export function trackingKey(home: HubHome): Buffer {
   const file = join(home.pkiDirectory, TRACKING_KEY_FILE);
   mkdirSync(home.pkiDirectory, { recursive: true, mode: 0o700 });
   // Written aside and linked into place: link() fails if the file exists, and the file never exists half

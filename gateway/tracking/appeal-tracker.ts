@@ -5,7 +5,7 @@ import {
   type AppealDeadlines,
 } from '../deadlines/appeal-deadlines.js';
 import type { WorkingCalendar } from '../deadlines/working-calendar.js';
-import type { Envelope } from '../envelope/envelope-model.js';
+import type { Appeal, Envelope } from '../envelope/envelope-model.js';
 import { appendLedgerEntry, type LedgerEvent } from '../ledger/ledger-entry.js';
 import { applyEvent } from '../lifecycle/apply-event.js';
 import { eventsOf, type ReferencedMessage } from '../lifecycle/events-of.js';
@@ -15,6 +15,7 @@ import type {
   LifecycleEvent,
   LifecycleState,
 } from '../lifecycle/lifecycle-model.js';
+import { parameterMarkers } from '../store/scan-sql.js';
 import type { Row, StoreConnection } from '../store/store-driver.js';
 import type { RedirectForwarder } from './redirect-forwarder.js';
 
@@ -41,6 +42,11 @@ export interface TimelineStep {
 export interface AppealTrackerOptions {
   /** Sends a redirected appeal on to the body the redirect names; without it the contact center re-routes. */
   readonly forwarder?: RedirectForwarder;
+  /**
+   * The pseudonymous repeat-appeal key of a newly registered appeal (gateway/reports/repeat-key.ts), stored
+   * for the reports; without it appeals get none and are never counted as repeats.
+   */
+  readonly repeatKey?: (appeal: Appeal) => string;
 }
 
 /** Ledger events for the lifecycle's own steps (the message's acceptance is already an `accepted` entry). */
@@ -102,7 +108,11 @@ export class AppealTracker {
       acceptedAt: context.acceptedAt,
       ...(refersTo === undefined ? {} : { refersTo }),
     });
-    await this.apply(tx, tracking, current, events, context.acceptedAt);
+    const repeatKey =
+      current === undefined && envelope.body.type === 'appeal'
+        ? (this.options.repeatKey?.(envelope.body.appeal) ?? null)
+        : null;
+    await this.apply(tx, tracking, current, events, { acceptedAt: context.acceptedAt, repeatKey });
   }
 
   /** The hub delivered job `jobId`'s message (the recipient's receipt is in hand): an appeal is delivered. */
@@ -133,7 +143,7 @@ export class AppealTracker {
     tracking: string,
     current: TrackedAppeal | undefined,
     events: readonly LifecycleEvent[],
-    acceptedAt?: string,
+    facts: { readonly acceptedAt?: string; readonly repeatKey?: string | null } = {},
   ): Promise<void> {
     if (events.length === 0) return;
     let lifecycle = current?.lifecycle;
@@ -171,7 +181,12 @@ export class AppealTracker {
         });
       }
       if (event.type === 'redirect' && this.options.forwarder !== undefined) {
-        const outcome = await this.options.forwarder.forward(tx, lifecycle, event, acceptedAt ?? event.at);
+        const outcome = await this.options.forwarder.forward(
+          tx,
+          lifecycle,
+          event,
+          facts.acceptedAt ?? event.at,
+        );
         if (outcome.forwarded) pending.push(outcome.route);
       }
     }
@@ -180,7 +195,7 @@ export class AppealTracker {
     await tx.execute(
       current === undefined
         ? `INSERT INTO appeals (state, contact_center, holder, kind, channel, category, lifecycle, deadlines,
-             answer_by, updated_at, registered_at, tracking) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+             answer_by, updated_at, registered_at, tracking, repeat_key) VALUES (${parameterMarkers(13)})`
         : `UPDATE appeals SET state = ?, contact_center = ?, holder = ?, kind = ?, channel = ?, category = ?,
              lifecycle = ?, deadlines = ?, answer_by = ?, updated_at = ? WHERE registered_at = ? AND tracking = ?`,
       [
@@ -196,6 +211,7 @@ export class AppealTracker {
         now,
         current?.registeredAt ?? deadlines.registeredAt,
         tracking,
+        ...(current === undefined ? [facts.repeatKey ?? null] : []),
       ],
     );
     for (const { step, messageId } of steps) {

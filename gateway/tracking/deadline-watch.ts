@@ -6,6 +6,8 @@ import {
   type DueSoonWindow,
 } from '../deadlines/appeal-deadlines.js';
 import type { LocalDate } from '../deadlines/civil-dates.js';
+import { WorkingCalendar } from '../deadlines/working-calendar.js';
+import type { DueSoonSetting } from '../config/hub-config.js';
 import type { HubContext } from '../hub/hub-context.js';
 import type { JobDefinition } from '../jobs/job-scheduler.js';
 import type { LifecycleState } from '../lifecycle/lifecycle-model.js';
@@ -101,16 +103,32 @@ export interface DeadlineWatchMetrics {
   deadlineAlerted(flag: DeadlineFlag): void;
 }
 
+/**
+ * Each setting left out is taken from the hub's configuration (`deadlines` in config/default.json, checked at
+ * start by loadHubConfig).
+ */
 export interface DeadlineWatchOptions {
   /** The clock (tests move it). */
   readonly now?: () => Date;
-  /** How close to its end the answer term counts as due soon; default 72 hours. */
+  /** How close to its end the answer term counts as due soon; default `deadlines.dueSoon`. */
   readonly dueSoon?: DueSoonWindow;
+  /** The calendar a `{ workingDays }` window in the configuration counts on; default config/calendar.json. */
+  readonly calendar?: WorkingCalendar;
   readonly metrics?: DeadlineWatchMetrics;
-  /** Each run's new alerts are POSTed here as one JSON document (see DeadlineAlertsPayload); none when unset. */
-  readonly webhookUrl?: string;
-  /** Milliseconds before the webhook call is given up; default 10 000. */
+  /**
+   * Each run's new alerts are POSTed here as one JSON document (see DeadlineAlertsPayload); null for none.
+   * Default `deadlines.webhookUrl`.
+   */
+  readonly webhookUrl?: string | null;
+  /** Milliseconds before the webhook call is given up; default `deadlines.webhookTimeoutMs`. */
   readonly webhookTimeoutMs?: number;
+}
+
+/** The configured due-soon window as `termState` takes it; a working-day window counts on `calendar`. */
+export function dueSoonWindow(setting: DueSoonSetting, calendar: () => WorkingCalendar): DueSoonWindow {
+  return 'hours' in setting
+    ? { hours: setting.hours }
+    : { workingDays: setting.workingDays, calendar: calendar() };
 }
 
 /** The body POSTed to the webhook. */
@@ -153,7 +171,11 @@ export function createDeadlineWatch(
   options: DeadlineWatchOptions = {},
 ): DeadlineWatch {
   const now = options.now ?? (() => new Date());
-  const window = options.dueSoon ?? DEFAULT_DUE_SOON;
+  const settings = hub.config.deadlines;
+  const window =
+    options.dueSoon ?? dueSoonWindow(settings.dueSoon, () => options.calendar ?? WorkingCalendar.load());
+  const webhookUrl = options.webhookUrl === undefined ? settings.webhookUrl : options.webhookUrl;
+  const webhookTimeoutMs = options.webhookTimeoutMs ?? settings.webhookTimeoutMs;
   let running = false;
 
   async function check(): Promise<DeadlineWatchResult> {
@@ -196,8 +218,8 @@ export function createDeadlineWatch(
       options.metrics?.deadlineAlerted(alert.flag);
       logger.warn({ event: 'deadline-alert', ...alert }, describe(alert));
     }
-    if (alerted.length > 0 && options.webhookUrl !== undefined && options.webhookUrl !== '') {
-      await postAlerts(options.webhookUrl, options.webhookTimeoutMs ?? 10_000, {
+    if (alerted.length > 0 && webhookUrl !== null && webhookUrl !== '') {
+      await postAlerts(webhookUrl, webhookTimeoutMs, {
         type: 'vkhid.deadline-alerts',
         hub: hub.config.hub.code,
         at: at.toISOString(),
@@ -262,8 +284,9 @@ function failureOf(error: unknown): string {
 export const DEADLINE_WATCH_JOB_NAME = 'appeal-deadline-watch';
 
 /**
- * The watch as a `JobScheduler` job, hourly at minute 15 (Kyiv time, like every hub job): terms end at
- * midnight, so the first run after one flags what ran out. The scheduler logs each run's counts and failures.
+ * The watch as a `JobScheduler` job, on `deadlines.watchCron` unless `schedule` is given (by default hourly at
+ * minute 15, Kyiv time like every hub job: terms end at midnight, so the first run after one flags what ran
+ * out). The scheduler logs each run's counts and failures.
  */
 export function deadlineWatchJobDefinition(
   hub: Pick<HubContext, 'store' | 'config'>,
@@ -273,7 +296,7 @@ export function deadlineWatchJobDefinition(
   const watch = createDeadlineWatch(hub, logger, options);
   return {
     name: DEADLINE_WATCH_JOB_NAME,
-    schedule: options.schedule ?? '15 * * * *',
+    schedule: options.schedule ?? hub.config.deadlines.watchCron,
     run: async () => {
       const result = await watch.run();
       if (result === undefined) return { skipped: true };

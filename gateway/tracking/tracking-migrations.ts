@@ -1,9 +1,10 @@
 /**
  * The appeals the hub tracks (issue #6): one row per tracking number with its lifecycle and its statutory
  * deadlines, and the timeline of lifecycle events (version 5, after the ledger); the deadline alerts already
- * sent (version 6). No personal data: the lifecycle keeps kind, channel, category, participants' codes,
- * registration numbers and reason codes (the free-text reasons of refusals and redirects are kept for the
- * contact center, never shown to citizens).
+ * sent (version 6); the repeat-appeal key the reports group by (version 7). No personal data: the lifecycle
+ * keeps kind, channel, category, participants' codes, registration numbers and reason codes (the free-text
+ * reasons of refusals and redirects are kept for the contact center, never shown to citizens); the repeat key
+ * is an HMAC that cannot be reversed without the hub's secret.
  */
 export const trackingMigrations = [
   {
@@ -51,6 +52,16 @@ export const trackingMigrations = [
         alerted_at TEXT NOT NULL,
         PRIMARY KEY (tracking, flag, deadline)
       )`,
+    ],
+  },
+  {
+    version: 7,
+    name: 'tracking: repeat-appeal keys',
+    statements: [
+      // A pseudonymous key of applicant, category and subject (gateway/reports/repeat-key.ts): the reports find
+      // repeat appeals by equality on it, without the hub keeping the applicant's name outside the message.
+      `ALTER TABLE appeals ADD COLUMN repeat_key TEXT`,
+      `CREATE INDEX appeals_by_repeat_key ON appeals (repeat_key)`,
     ],
   },
 ] as const;

@@ -9,11 +9,16 @@ describe('hub configuration', () => {
   const directory = mkdtempSync(join(tmpdir(), 'vkhid-config-'));
   after(() => rmSync(directory, { recursive: true, force: true }));
 
-  const withExtra = (extra: unknown): ReturnType<typeof loadHubConfig> => {
+  const withExtra = (extra: unknown, env: NodeJS.ProcessEnv = {}): ReturnType<typeof loadHubConfig> => {
     const path = join(directory, `extra-${Math.random().toString(36).slice(2)}.json`);
     writeFileSync(path, JSON.stringify(extra));
-    return loadHubConfig({ dataDir: directory }, { VKHID_CONFIG: path });
+    return loadHubConfig({ dataDir: directory }, { ...env, VKHID_CONFIG: path });
   };
+
+  const isConfigInvalid =
+    (field: string) =>
+    (error: unknown): boolean =>
+      error instanceof VkhidError && error.code === 'CONFIG_INVALID' && error.field === field;
 
   it('has usable defaults: delivery, retry (72 h), file drop, ECDSA hub keys', () => {
     const config = loadHubConfig({ dataDir: directory }, {});
@@ -21,6 +26,43 @@ describe('hub configuration', () => {
     assert.equal(config.pki.hubKeyType, 'ec');
     assert.ok(config.delivery.leaseMs > config.delivery.timeoutMs);
     assert.equal(config.fileDrop.pollMs, 5000);
+  });
+
+  it('has the deadline watch of before: hourly at minute 15, no webhook, 10 s timeout, due soon within 72 h', () => {
+    assert.deepEqual(loadHubConfig({ dataDir: directory }, {}).deadlines, {
+      watchCron: '15 * * * *',
+      webhookUrl: null,
+      webhookTimeoutMs: 10_000,
+      dueSoon: { hours: 72 },
+    });
+  });
+
+  it('replaces the due-soon window whole: hours in the defaults and working days in a file do not mix', () => {
+    const config = withExtra({ deadlines: { dueSoon: { workingDays: 3 }, webhookTimeoutMs: 2500 } });
+    assert.deepEqual(config.deadlines.dueSoon, { workingDays: 3 });
+    assert.equal(config.deadlines.webhookTimeoutMs, 2500);
+    assert.equal(config.deadlines.watchCron, '15 * * * *', 'the rest of the section still merges key by key');
+  });
+
+  it('takes the webhook from VKHID_DEADLINE_WEBHOOK_URL over the files, and none when it is empty', () => {
+    const inFile = { deadlines: { webhookUrl: 'https://alerts.example.gov.ua/hook' } };
+    assert.equal(withExtra(inFile).deadlines.webhookUrl, 'https://alerts.example.gov.ua/hook');
+    const fromEnv = 'http://127.0.0.1:9000/alerts?token=s3cret';
+    assert.equal(
+      loadHubConfig({ dataDir: directory }, { VKHID_DEADLINE_WEBHOOK_URL: fromEnv }).deadlines.webhookUrl,
+      fromEnv,
+    );
+    assert.equal(withExtra(inFile, { VKHID_DEADLINE_WEBHOOK_URL: fromEnv }).deadlines.webhookUrl, fromEnv);
+    assert.equal(withExtra(inFile, { VKHID_DEADLINE_WEBHOOK_URL: '' }).deadlines.webhookUrl, null);
+  });
+
+  it('refuses a webhook in VKHID_DEADLINE_WEBHOOK_URL that is not http(s), without repeating the URL', () => {
+    const url = 'ftp://alerts.example.gov.ua/hook?token=s3cret';
+    assert.throws(
+      () => loadHubConfig({ dataDir: directory }, { VKHID_DEADLINE_WEBHOOK_URL: url }),
+      (error: unknown) =>
+        isConfigInvalid('deadlines.webhookUrl')(error) && !(error as Error).message.includes('s3cret'),
+    );
   });
 
   it('merges the file named by VKHID_CONFIG over the defaults, key by key', () => {
@@ -41,13 +83,36 @@ describe('hub configuration', () => {
     ['a maximum age of 0', { retry: { maxAgeHours: 0 } }, 'retry.maxAgeHours'],
     ['a text where a number belongs', { fileDrop: { pollMs: 'often' } }, 'fileDrop.pollMs'],
     ['an unknown hub key type', { pki: { hubKeyType: 'dsa' } }, 'pki.hubKeyType'],
+    [
+      'a watch schedule that is not a cron expression',
+      { deadlines: { watchCron: 'hourly' } },
+      'deadlines.watchCron',
+    ],
+    ['a watch schedule that is not a text', { deadlines: { watchCron: 15 } }, 'deadlines.watchCron'],
+    ['a webhook that is not a URL', { deadlines: { webhookUrl: 'alerts.example' } }, 'deadlines.webhookUrl'],
+    [
+      'a webhook on another scheme',
+      { deadlines: { webhookUrl: 'file:///tmp/alerts' } },
+      'deadlines.webhookUrl',
+    ],
+    ['a webhook that is not a text', { deadlines: { webhookUrl: 8080 } }, 'deadlines.webhookUrl'],
+    ['a webhook timeout of 0', { deadlines: { webhookTimeoutMs: 0 } }, 'deadlines.webhookTimeoutMs'],
+    ['a due-soon window of 0 hours', { deadlines: { dueSoon: { hours: 0 } } }, 'deadlines.dueSoon.hours'],
+    [
+      'a due-soon window of part of a working day',
+      { deadlines: { dueSoon: { workingDays: 1.5 } } },
+      'deadlines.dueSoon.workingDays',
+    ],
+    [
+      'a due-soon window in both hours and working days',
+      { deadlines: { dueSoon: { hours: 24, workingDays: 1 } } },
+      'deadlines.dueSoon',
+    ],
+    ['a due-soon window in weeks', { deadlines: { dueSoon: { weeks: 1 } } }, 'deadlines.dueSoon'],
+    ['a due-soon window that is a number', { deadlines: { dueSoon: 72 } }, 'deadlines.dueSoon'],
   ] as const) {
     it(`refuses ${why} with CONFIG_INVALID naming the setting`, () => {
-      assert.throws(
-        () => withExtra(extra),
-        (error: unknown) =>
-          error instanceof VkhidError && error.code === 'CONFIG_INVALID' && error.field === field,
-      );
+      assert.throws(() => withExtra(extra), isConfigInvalid(field));
     });
   }
 });

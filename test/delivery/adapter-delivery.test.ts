@@ -4,33 +4,32 @@
  * 1207 documents and answers with its own 1207 acknowledgement (or nothing, or something wrong).
  */
 import assert from 'node:assert/strict';
-import { createHash, generateKeyPairSync, randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer, type Server } from 'node:https';
-import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { createHash, randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { SEV1207_MEDIA_TYPE } from '../../adapters/sev-ovv-1207/sev1207-adapter.js';
 import { validateSev1207 } from '../../adapters/sev-ovv-1207/sev1207-schema.js';
-import { DeliveryWorker } from '../../gateway/delivery/delivery-worker.js';
+import type { DeliveryWorker } from '../../gateway/delivery/delivery-worker.js';
 import type { Envelope } from '../../gateway/envelope/envelope-model.js';
-import { createCsr } from '../../gateway/pki/csr.js';
-import { issueFromCsr } from '../../gateway/pki/certificate-issuer.js';
 import { findDeliveryReceipt } from '../../gateway/queue/delivery-receipt.js';
-import { startHubServer, type RunningHub } from '../../gateway/server/hub-server.js';
+import type { RunningHub } from '../../gateway/server/hub-server.js';
 import { sampleEnvelope } from '../envelope/fixtures/sample-envelopes.js';
+import { addParticipant, edrpou, type TestParticipant } from '../intake/fixtures/intake-hub.js';
 import {
-  addParticipant,
-  appeal,
-  edrpou,
-  post,
-  quiet,
-  tlsOf,
-  type IntakeHub,
-  type TestParticipant,
-} from '../intake/fixtures/intake-hub.js';
+  startAgencyEndpoint,
+  type AgencyAnswer,
+  type AgencyEndpoint,
+  type AgencyExchange,
+} from '../support/agency-endpoint.js';
+import {
+  addContactCenter,
+  CONTACT_CENTER,
+  postEnvelope,
+  sendAppeal as postAppeal,
+  startTestHub,
+  testWorker,
+  type TestHub,
+} from '../support/hub-fixture.js';
 
-const CONTACT_CENTER = '00015622';
 const AGENCY_1207 = edrpou('3300001');
 const EXAMPLE_SETTINGS = JSON.parse(
   readFileSync(new URL('../../adapters/sev-ovv-1207/example-settings.json', import.meta.url), 'utf8'),
@@ -54,122 +53,85 @@ const sha256 = (bytes: Uint8Array | string) => createHash('sha256').update(bytes
 describe('delivery through adapters (HTTPS)', function () {
   this.timeout(120_000);
 
-  let dataDir: string;
   let running: RunningHub;
-  let hub: IntakeHub;
+  let hub: TestHub;
   let cc: TestParticipant;
-  let endpoint: Server;
+  let endpoint: AgencyEndpoint;
   let worker: DeliveryWorker;
   let modes: Mode[] = [];
-  let received: { headers: Record<string, string | string[] | undefined>; body: Buffer }[] = [];
+  let received: AgencyExchange[];
   const answers: { mode: Mode; body: string; ackId: string }[] = [];
   let tracking = 0;
 
-  before(async () => {
-    dataDir = mkdtempSync(join(tmpdir(), 'vkhid-adapter-delivery-'));
-    running = await startHubServer({ dataDir, port: 0, logger: quiet, delivery: false, fileDrop: false });
-    const caPem = readFileSync(join(dataDir, 'pki', 'ca.pem'), 'utf8');
-    hub = { running, dataDir, caPem, stop: () => running.stop() };
-    cc = await addParticipant(running, CONTACT_CENTER, 'contact-center', ['appeal', 'public-info']);
-    await addParticipant(running, AGENCY_1207, 'agency', ['appeal']);
+  /** The agency's answer to a delivery, as `modes` says: its 1207 acknowledgement by default. */
+  function answer(headers: AgencyExchange['headers']): AgencyAnswer {
+    const messageId = String(headers['x-vkhid-message-id']);
+    const mode = modes.shift() ?? 'ack';
+    const ackId = randomUUID();
+    if (mode === '503') return { status: 503, body: 'busy' };
+    let body = '';
+    let type = SEV1207_MEDIA_TYPE;
+    switch (mode) {
+      case 'empty':
+        break;
+      case 'text':
+        body = 'OK';
+        type = 'text/plain';
+        break;
+      case 'ack':
+        body = acknowledgement(messageId.toUpperCase(), ackId);
+        break;
+      case 'wrong-ref':
+        body = acknowledgement(randomUUID(), ackId);
+        break;
+      case 'other-sender':
+        body = acknowledgement(messageId, ackId, CONTACT_CENTER);
+        break;
+      case 'garbage':
+        body = '<Header><Acknowledgement/></Header>';
+        break;
+    }
+    answers.push({ mode, body, ackId });
+    return { contentType: type, body };
+  }
 
-    const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-    const keyPem = privateKey.export({ type: 'pkcs8', format: 'pem' }) as string;
-    const issued = await issueFromCsr(
-      { certificatePem: caPem, privateKeyPem: readFileSync(join(dataDir, 'pki', 'ca.key'), 'utf8') },
-      await createCsr({ privateKeyPem: keyPem, commonName: 'sed.agency.test' }),
-      { participantCode: AGENCY_1207, usage: 'tls', validityDays: 30, hostnames: ['127.0.0.1'] },
-    );
-    endpoint = createServer(
-      { key: keyPem, cert: issued.certificatePem, ca: caPem, requestCert: true, rejectUnauthorized: true },
-      (req, res) => {
-        const chunks: Buffer[] = [];
-        req.on('data', (chunk: Buffer) => chunks.push(chunk));
-        req.on('end', () => {
-          received.push({ headers: req.headers, body: Buffer.concat(chunks) });
-          const messageId = String(req.headers['x-vkhid-message-id']);
-          const mode = modes.shift() ?? 'ack';
-          const ackId = randomUUID();
-          let body = '';
-          let type = SEV1207_MEDIA_TYPE;
-          switch (mode) {
-            case '503':
-              res.writeHead(503).end('busy');
-              return;
-            case 'empty':
-              break;
-            case 'text':
-              body = 'OK';
-              type = 'text/plain';
-              break;
-            case 'ack':
-              body = acknowledgement(messageId.toUpperCase(), ackId);
-              break;
-            case 'wrong-ref':
-              body = acknowledgement(randomUUID(), ackId);
-              break;
-            case 'other-sender':
-              body = acknowledgement(messageId, ackId, CONTACT_CENTER);
-              break;
-            case 'garbage':
-              body = '<Header><Acknowledgement/></Header>';
-              break;
-          }
-          answers.push({ mode, body, ackId });
-          res.writeHead(200, { 'Content-Type': type }).end(body);
-        });
-      },
-    );
-    await new Promise<void>((resolve) => endpoint.listen(0, '127.0.0.1', resolve));
-    const port = (endpoint.address() as AddressInfo).port;
+  before(async () => {
+    hub = await startTestHub('adapter-delivery', { delivery: false, fileDrop: false });
+    ({ running } = hub);
+    cc = await addContactCenter(hub);
+    await addParticipant(running, AGENCY_1207, 'agency', ['appeal']);
+    endpoint = await startAgencyEndpoint(hub, AGENCY_1207, ({ headers }) => answer(headers), {
+      path: '/sev',
+      commonName: 'sed.agency.test',
+    });
+    received = endpoint.exchanges;
     await running.hub.registry.updateParticipant(
       AGENCY_1207,
-      {
-        endpoints: [`https://127.0.0.1:${port}/sev`],
-        adapter: 'sev-ovv-1207',
-        adapterSettings: EXAMPLE_SETTINGS,
-      },
+      { endpoints: [endpoint.url], adapter: 'sev-ovv-1207', adapterSettings: EXAMPLE_SETTINGS },
       'test:setup',
     );
-    worker = new DeliveryWorker(running.hub, running.queue, {
-      owner: 'test-worker',
-      batch: 8,
-      pollMs: 50,
-      timeoutMs: 10_000,
-      logger: quiet,
-    });
+    worker = testWorker(hub);
   });
 
   after(async () => {
     await worker?.stop();
-    await new Promise<void>((resolve) => (endpoint ? endpoint.close(() => resolve()) : resolve()));
-    await running?.stop();
-    rmSync(dataDir, { recursive: true, force: true });
+    await endpoint?.close();
+    await hub?.close();
   });
 
   beforeEach(() => {
     modes = [];
-    received = [];
+    received.length = 0;
     answers.length = 0;
   });
 
-  /** Posts a signed envelope from the contact center; its job. */
-  async function send(envelope: Envelope) {
-    const signed = cc.signEnvelope(envelope);
-    const reply = await post(hub, signed, { client: tlsOf(cc) });
-    assert.equal(reply.status, 202, reply.body.toString());
-    return signed;
-  }
+  /** Posts a signed envelope from the contact center; its signed XML. */
+  const send = (envelope: Envelope) => postEnvelope(hub, cc, envelope);
 
-  async function sendAppeal() {
-    const envelope = appeal(CONTACT_CENTER, AGENCY_1207, (e) => {
+  const sendAppeal = () =>
+    postAppeal(hub, cc, AGENCY_1207, (e) => {
       e.header.tracking = `UKC-TEST-${++tracking}`;
     });
-    await send(envelope);
-    const [job] = await running.hub.messages.deliveryJobs(envelope.header.messageId);
-    assert.ok(job);
-    return { messageId: envelope.header.messageId.toLowerCase(), jobId: job.id };
-  }
 
   const jobOf = async (jobId: string) => (await running.queue.inspect(jobId)).job;
   // The contact center pulls: the receipts forwarded to it are claimed beside the agency's jobs (and parked).

@@ -4,150 +4,96 @@
  * and a pull participant using GET /v1/inbox and POST /v1/inbox/{id}/ack.
  */
 import assert from 'node:assert/strict';
-import { createHash, generateKeyPairSync, randomUUID, X509Certificate } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer, type Server } from 'node:https';
-import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import type { TLSSocket } from 'node:tls';
+import { createHash, randomUUID, X509Certificate } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DeliveryWorker } from '../../gateway/delivery/delivery-worker.js';
+import type { DeliveryWorker } from '../../gateway/delivery/delivery-worker.js';
 import { findDeliveryReceipt } from '../../gateway/queue/delivery-receipt.js';
 import { ledgerEntriesFor } from '../../gateway/ledger/ledger-entry.js';
 import { verifyLedger } from '../../gateway/ledger/ledger-verifier.js';
 import { receiptFor } from '../support/receipt-envelopes.js';
 import { buildEnvelope } from '../../gateway/envelope/envelope-builder.js';
-import { createCsr } from '../../gateway/pki/csr.js';
-import { issueFromCsr } from '../../gateway/pki/certificate-issuer.js';
-import { startHubServer, type RunningHub } from '../../gateway/server/hub-server.js';
+import type { RunningHub } from '../../gateway/server/hub-server.js';
+import { addParticipant, edrpou, post, tlsOf, type TestParticipant } from '../intake/fixtures/intake-hub.js';
 import {
-  addParticipant,
-  appeal,
-  edrpou,
-  post,
-  quiet,
-  tlsOf,
-  type IntakeHub,
-  type TestParticipant,
-} from '../intake/fixtures/intake-hub.js';
+  startAgencyEndpoint,
+  type AgencyAnswer,
+  type AgencyEndpoint,
+  type AgencyExchange,
+} from '../support/agency-endpoint.js';
+import {
+  addContactCenter,
+  CONTACT_CENTER,
+  sendAppeal,
+  startTestHub,
+  testWorker,
+  type TestHub,
+} from '../support/hub-fixture.js';
 
-const CONTACT_CENTER = '00015622';
 const PUSH_AGENCY = '00022527';
 const PULL_AGENCY = edrpou('3100001');
 
 type Mode = 'ok' | '500' | 'unsigned' | 'other-signer' | 'wrong-ref';
-
-interface Received {
-  headers: Record<string, string | string[] | undefined>;
-  body: Buffer;
-  authorizedClient: boolean;
-}
 
 describe('delivery', function () {
   this.timeout(120_000);
 
   let dataDir: string;
   let running: RunningHub;
-  let hub: IntakeHub;
+  let hub: TestHub;
   let cc: TestParticipant;
   let agency: TestParticipant;
   let puller: TestParticipant;
-  let endpoint: Server;
+  let endpoint: AgencyEndpoint;
   let worker: DeliveryWorker;
   let modes: Mode[] = [];
-  let received: Received[] = [];
+  let received: AgencyExchange[];
+
+  /** The agency's answer to a delivery: its signed receipt, or something wrong, as `modes` says. */
+  function answer(headers: AgencyExchange['headers']): AgencyAnswer {
+    const messageId = String(headers['x-vkhid-message-id']);
+    const xml = (body: string): AgencyAnswer => ({ contentType: 'application/xml', body });
+    switch (modes.shift() ?? 'ok') {
+      case '500':
+        return { status: 500, body: 'busy' };
+      case 'unsigned':
+        return xml(buildEnvelope(receiptFor(PUSH_AGENCY, messageId)));
+      case 'other-signer':
+        return xml(cc.signEnvelope(receiptFor(CONTACT_CENTER, messageId)));
+      case 'wrong-ref':
+        return xml(agency.signEnvelope(receiptFor(PUSH_AGENCY, randomUUID())));
+      case 'ok':
+        return xml(agency.signEnvelope(receiptFor(PUSH_AGENCY, messageId)));
+    }
+  }
 
   before(async () => {
-    dataDir = mkdtempSync(join(tmpdir(), 'vkhid-delivery-'));
-    running = await startHubServer({ dataDir, port: 0, logger: quiet, delivery: false });
-    const caPem = readFileSync(join(dataDir, 'pki', 'ca.pem'), 'utf8');
-    hub = { running, dataDir, caPem, stop: () => running.stop() };
-    cc = await addParticipant(running, CONTACT_CENTER, 'contact-center', ['appeal', 'public-info']);
+    hub = await startTestHub('delivery', { delivery: false });
+    ({ running, dataDir } = hub);
+    cc = await addContactCenter(hub);
     agency = await addParticipant(running, PUSH_AGENCY, 'agency', ['appeal']);
     puller = await addParticipant(running, PULL_AGENCY, 'agency', ['appeal']);
-
-    // The agency's server certificate: issued by the hub CA for TLS, with 127.0.0.1 as subjectAltName.
-    const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-    const keyPem = privateKey.export({ type: 'pkcs8', format: 'pem' }) as string;
-    const issued = await issueFromCsr(
-      { certificatePem: caPem, privateKeyPem: readFileSync(join(dataDir, 'pki', 'ca.key'), 'utf8') },
-      await createCsr({ privateKeyPem: keyPem, commonName: 'edms.agency.test' }),
-      { participantCode: PUSH_AGENCY, usage: 'tls', validityDays: 30, hostnames: ['127.0.0.1'] },
-    );
-    endpoint = createServer(
-      { key: keyPem, cert: issued.certificatePem, ca: caPem, requestCert: true, rejectUnauthorized: true },
-      (req, res) => {
-        const chunks: Buffer[] = [];
-        req.on('data', (chunk: Buffer) => chunks.push(chunk));
-        req.on('end', () => {
-          const socket = req.socket as TLSSocket;
-          received.push({
-            headers: req.headers,
-            body: Buffer.concat(chunks),
-            authorizedClient: socket.authorized,
-          });
-          const messageId = String(req.headers['x-vkhid-message-id']);
-          const mode = modes.shift() ?? 'ok';
-          let body: string;
-          switch (mode) {
-            case '500':
-              res.writeHead(500).end('busy');
-              return;
-            case 'unsigned':
-              body = buildEnvelope(receiptFor(PUSH_AGENCY, messageId));
-              break;
-            case 'other-signer':
-              body = cc.signEnvelope(receiptFor(CONTACT_CENTER, messageId));
-              break;
-            case 'wrong-ref':
-              body = agency.signEnvelope(receiptFor(PUSH_AGENCY, randomUUID()));
-              break;
-            case 'ok':
-              body = agency.signEnvelope(receiptFor(PUSH_AGENCY, messageId));
-              break;
-          }
-          res.writeHead(200, { 'Content-Type': 'application/xml' }).end(body);
-        });
-      },
-    );
-    await new Promise<void>((resolve) => endpoint.listen(0, '127.0.0.1', resolve));
-    const port = (endpoint.address() as AddressInfo).port;
-    await running.hub.registry.updateParticipant(
-      PUSH_AGENCY,
-      { endpoints: [`https://127.0.0.1:${port}/vkhid/inbox`] },
-      'test:setup',
-    );
-    worker = new DeliveryWorker(running.hub, running.queue, {
-      owner: 'test-worker',
-      batch: 8,
-      pollMs: 50,
-      timeoutMs: 10_000,
-      logger: quiet,
+    endpoint = await startAgencyEndpoint(hub, PUSH_AGENCY, ({ headers }) => answer(headers), {
+      path: '/vkhid/inbox',
     });
+    received = endpoint.exchanges;
+    await running.hub.registry.updateParticipant(PUSH_AGENCY, { endpoints: [endpoint.url] }, 'test:setup');
+    worker = testWorker(hub);
   });
 
   after(async () => {
     await worker?.stop();
-    await new Promise<void>((resolve) => (endpoint ? endpoint.close(() => resolve()) : resolve()));
-    await running?.stop();
-    rmSync(dataDir, { recursive: true, force: true });
+    await endpoint?.close();
+    await hub?.close();
   });
 
   beforeEach(() => {
     modes = [];
-    received = [];
+    received.length = 0;
   });
 
   /** Posts an appeal from the contact center to `recipient`; its signed bytes and its job. */
-  async function send(recipient: string) {
-    const envelope = appeal(CONTACT_CENTER, recipient);
-    const signed = cc.signEnvelope(envelope);
-    const reply = await post(hub, signed, { client: tlsOf(cc) });
-    assert.equal(reply.status, 202, reply.body.toString());
-    const [job] = await running.hub.messages.deliveryJobs(envelope.header.messageId);
-    assert.ok(job);
-    return { signed, messageId: envelope.header.messageId.toLowerCase(), jobId: job.id };
-  }
+  const send = (recipient: string) => sendAppeal(hub, cc, recipient);
 
   const jobOf = async (jobId: string) => (await running.queue.inspect(jobId)).job;
 

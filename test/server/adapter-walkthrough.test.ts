@@ -11,20 +11,8 @@
  * `vkhid export` lists.
  */
 import assert from 'node:assert/strict';
-import { generateKeyPairSync, randomUUID } from 'node:crypto';
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
-import { createServer, type Server } from 'node:https';
-import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
+import { randomUUID } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'csv-parse/sync';
@@ -39,17 +27,22 @@ import type { AdapterContext, NativeDocument } from '../../gateway/adapters/adap
 import { builtinAdapterRegistry } from '../../gateway/adapters/builtin-adapters.js';
 import type { Envelope, ReceiptOutcome } from '../../gateway/envelope/envelope-model.js';
 import { readEnvelope } from '../../gateway/envelope/envelope-reader.js';
-import { issueFromCsr } from '../../gateway/pki/certificate-issuer.js';
-import { createCsr } from '../../gateway/pki/csr.js';
 import { findDeliveryReceipt } from '../../gateway/queue/delivery-receipt.js';
 import { kyivDate } from '../../gateway/registry/registry.js';
-import { startHubServer, type RunningHub } from '../../gateway/server/hub-server.js';
+import type { RunningHub } from '../../gateway/server/hub-server.js';
 import type { Row } from '../../gateway/store/store-driver.js';
 import { runVkhid, stdoutJson, type VkhidRun } from '../cli/fixtures/run-vkhid.js';
-import { quiet } from '../intake/fixtures/intake-hub.js';
+import { startAgencyEndpoint, type AgencyEndpoint } from '../support/agency-endpoint.js';
+import {
+  CONTACT_CENTER,
+  dropAtomically,
+  FAST_TIMERS,
+  startTestHub,
+  until,
+  type TestHub,
+} from '../support/hub-fixture.js';
 
 /** The codes the fixture CSV routes its three rows to (valid ЄДРПОУ check digits). */
-const CONTACT_CENTER = '00015622';
 const AGENCY_1207 = '35000016';
 const AGENCY_XDMS = '35000025';
 const AGENCY_JSON = '35000030';
@@ -82,28 +75,10 @@ const REGISTERED = {
 const fill = (template: string, values: Record<string, string>) =>
   Object.entries(values).reduce((text, [key, value]) => text.replaceAll(`{{${key}}}`, value), template);
 
-/** Waits for `probe` to give a value: the hub's worker and pollers run on their own timers. */
-async function until<T>(what: string, probe: () => T | undefined | Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
-
-/** An agency EDMS's HTTPS endpoint: a certificate from the hub CA, the hub's client certificate required. */
-interface AgencyEndpoint {
-  readonly server: Server;
-  readonly url: string;
-  /** What the hub POSTed, and what the endpoint answered. */
-  readonly exchanges: { contentType: string; body: Buffer; answer: string }[];
-}
-
 describe('three agencies on three formats, the contact center on CSV (issue #5, done when)', function () {
   this.timeout(120_000);
 
+  let testHub: TestHub;
   let base: string;
   let dataDir: string;
   let xdmsRoot: string;
@@ -120,50 +95,23 @@ describe('three agencies on three formats, the contact center on CSV (issue #5, 
     return run;
   }
 
-  async function endpoint(
-    code: string,
-    path: string,
-    answer: (body: Buffer) => { type: string; body: string },
-  ): Promise<AgencyEndpoint> {
-    const caPem = readFileSync(join(dataDir, 'pki', 'ca.pem'), 'utf8');
-    const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-    const keyPem = privateKey.export({ type: 'pkcs8', format: 'pem' }) as string;
-    const issued = await issueFromCsr(
-      { certificatePem: caPem, privateKeyPem: readFileSync(join(dataDir, 'pki', 'ca.key'), 'utf8') },
-      await createCsr({ privateKeyPem: keyPem, commonName: `edms.${code}.test` }),
-      { participantCode: code, usage: 'tls', validityDays: 30, hostnames: ['127.0.0.1'] },
-    );
-    const exchanges: AgencyEndpoint['exchanges'] = [];
-    const server = createServer(
-      { key: keyPem, cert: issued.certificatePem, ca: caPem, requestCert: true, rejectUnauthorized: true },
-      (req, res) => {
-        const chunks: Buffer[] = [];
-        req.on('data', (chunk: Buffer) => chunks.push(chunk));
-        req.on('end', () => {
-          const body = Buffer.concat(chunks);
-          const reply = answer(body);
-          exchanges.push({ contentType: String(req.headers['content-type']), body, answer: reply.body });
-          res.writeHead(200, { 'Content-Type': reply.type }).end(reply.body);
-        });
+  /** Agency `code`'s HTTPS endpoint at `path`, answering each POST (200) with `answer(body)`. */
+  const endpoint = (code: string, path: string, answer: (body: Buffer) => { type: string; body: string }) =>
+    startAgencyEndpoint(
+      testHub,
+      code,
+      ({ body }) => {
+        const reply = answer(body);
+        return { contentType: reply.type, body: reply.body };
       },
+      { path },
     );
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    return { server, url: `https://127.0.0.1:${(server.address() as AddressInfo).port}${path}`, exchanges };
-  }
 
   before(async () => {
-    base = mkdtempSync(join(tmpdir(), 'vkhid-walkthrough-'));
-    dataDir = join(base, 'data');
+    testHub = await startTestHub('walkthrough', FAST_TIMERS);
+    ({ base, dataDir, running } = testHub);
     xdmsRoot = join(base, 'drop', AGENCY_XDMS);
     mkdirSync(xdmsRoot, { recursive: true });
-    running = await startHubServer({
-      dataDir,
-      port: 0,
-      logger: quiet,
-      delivery: { pollMs: 50 },
-      // settleMs 0: the agency below renames finished files into out/, so nothing is ever half-written there.
-      fileDrop: { intervalMs: 50, refreshMs: 50, transport: { settleMs: 0, retryDelayMs: 0 } },
-    });
 
     // Agency A's 1207 system registers what it receives and answers with its acknowledgement (ack_type 3).
     sev = await endpoint(AGENCY_1207, '/sev1207', (body) => {
@@ -243,10 +191,8 @@ describe('three agencies on three formats, the contact center on CSV (issue #5, 
 
   after(async () => {
     await running?.stop();
-    for (const agency of [sev, json]) {
-      await new Promise<void>((resolve) => (agency ? agency.server.close(() => resolve()) : resolve()));
-    }
-    if (base !== undefined) rmSync(base, { recursive: true, force: true });
+    for (const agency of [sev, json]) await agency?.close();
+    await testHub?.close();
   });
 
   const context = (participantCode: string): AdapterContext => ({
@@ -320,7 +266,7 @@ describe('three agencies on three formats, the contact center on CSV (issue #5, 
     const { messageId, job, kept } = await acknowledged(AGENCY_1207);
     assert.equal(sev.exchanges.length, 1, 'delivered once');
     const exchange = sev.exchanges[0]!;
-    assert.equal(exchange.contentType, SEV1207_MEDIA_TYPE);
+    assert.equal(exchange.headers['content-type'], SEV1207_MEDIA_TYPE);
     assert.doesNotThrow(() => validateSev1207(exchange.body), 'the 1207 schema accepts what A received');
     const appeal = await readBack('sev-ovv-1207', SETTINGS.sev1207, AGENCY_1207, {
       bytes: exchange.body,
@@ -335,7 +281,7 @@ describe('three agencies on three formats, the contact center on CSV (issue #5, 
     assert.equal(job.attempts, 1);
     assert.equal(kept.via, 'push');
     assert.equal(kept.outcome, 'registered', 'ack_type 3 is a registered receipt');
-    assert.equal(kept.xml, exchange.answer, 'the native acknowledgement is kept as it came');
+    assert.equal(kept.xml, exchange.answer.body, 'the native acknowledgement is kept as it came');
     const receipt = await readBack('sev-ovv-1207', SETTINGS.sev1207, AGENCY_1207, {
       bytes: Buffer.from(kept.xml, 'utf8'),
       mediaType: SEV1207_MEDIA_TYPE,
@@ -348,7 +294,7 @@ describe('three agencies on three formats, the contact center on CSV (issue #5, 
     const { messageId, kept } = await acknowledged(AGENCY_JSON);
     assert.equal(json.exchanges.length, 1, 'delivered once');
     const exchange = json.exchanges[0]!;
-    assert.match(exchange.contentType, /^application\/json\b/);
+    assert.match(String(exchange.headers['content-type']), /^application\/json\b/);
     const document = JSON.parse(exchange.body.toString('utf8')) as Record<string, unknown>;
     const schemas = (
       openApiFor(JSON.parse(SETTINGS.json) as Record<string, unknown>).components as {
@@ -365,7 +311,7 @@ describe('three agencies on three formats, the contact center on CSV (issue #5, 
 
     assert.equal(kept.via, 'push');
     assert.equal(kept.outcome, 'registered');
-    assert.equal(kept.xml, exchange.answer, 'the JSON callback is kept as it came');
+    assert.equal(kept.xml, exchange.answer.body, 'the JSON callback is kept as it came');
     const receipt = await readBack('json-rest', SETTINGS.json, AGENCY_JSON, {
       bytes: Buffer.from(kept.xml, 'utf8'),
       mediaType: JSON_MEDIA_TYPE,
@@ -404,8 +350,7 @@ describe('three agencies on three formats, the contact center on CSV (issue #5, 
       REG_NUMBER: REGISTERED[AGENCY_XDMS].number,
       REG_DATE: REGISTERED[AGENCY_XDMS].date,
     });
-    writeFileSync(join(xdmsRoot, 'out', '.registered.xml.tmp'), notice);
-    renameSync(join(xdmsRoot, 'out', '.registered.xml.tmp'), join(xdmsRoot, 'out', 'registered.xml'));
+    dropAtomically(xdmsRoot, 'registered.xml', notice);
     await until('the notification moved to sent/', () =>
       existsSync(join(xdmsRoot, 'sent', 'registered.xml')) && readdirSync(join(xdmsRoot, 'out')).length === 0
         ? true

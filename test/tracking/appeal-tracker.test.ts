@@ -187,4 +187,37 @@ describe('appeal tracking in the hub', function () {
     assert.equal(reply.status, 409, reply.body.toString());
     assert.equal((await read((db) => findAppeal(db, tracking)))?.lifecycle.holder, AGENCY);
   });
+
+  it('keeps a pseudonymous repeat key per appeal: the same person and subject again share it, nothing else', async () => {
+    const keyOf = async (change: (e: ReturnType<typeof appeal>) => void) => {
+      const envelope = appeal(CONTACT_CENTER, AGENCY, change);
+      assert.equal((await send(cc, envelope)).status, 202);
+      const [row] = await read((db) =>
+        db.query<{ repeat_key: string | null }>(`SELECT repeat_key FROM appeals WHERE tracking = ?`, [
+          envelope.header.tracking!,
+        ]),
+      );
+      return row?.repeat_key;
+    };
+    const first = await keyOf((e) => {
+      e.body.appeal.applicant.fullName = 'Мар’яна Коваль';
+      e.body.appeal.subject = 'Ремонт дороги на вул. Шевченка';
+    });
+    const again = await keyOf((e) => {
+      e.body.appeal.applicant.fullName = '  марʼяна   КОВАЛЬ ';
+      e.body.appeal.subject = 'ремонт  дороги на вул. Шевченка';
+    });
+    const otherSubject = await keyOf((e) => {
+      e.body.appeal.applicant.fullName = 'Мар’яна Коваль';
+      e.body.appeal.subject = 'Вивезення сміття';
+    });
+    assert.match(first ?? '', /^[0-9a-f]{64}$/);
+    assert.equal(again, first);
+    assert.notEqual(otherSubject, first);
+    // Neither the name nor the subject is in the row in any form a reader could use.
+    const [row] = await read((db) =>
+      db.query<Record<string, unknown>>(`SELECT * FROM appeals WHERE repeat_key = ?`, [first ?? null]),
+    );
+    assert.doesNotMatch(JSON.stringify(row), /Коваль|Шевченка/i);
+  });
 });

@@ -15,6 +15,7 @@ import {
   type AppealDeadlines,
 } from '../../gateway/deadlines/appeal-deadlines.js';
 import { WorkingCalendar } from '../../gateway/deadlines/working-calendar.js';
+import type { HubConfig } from '../../gateway/config/hub-config.js';
 import { openHub, type HubContext } from '../../gateway/hub/hub-context.js';
 import { JobScheduler } from '../../gateway/jobs/job-scheduler.js';
 import type { LifecycleState } from '../../gateway/lifecycle/lifecycle-model.js';
@@ -214,6 +215,14 @@ describe('the deadline watch job', function () {
     return createDeadlineWatch(hub, logger, { now: () => clock, ...options });
   }
 
+  /** The hub with other `deadlines` settings, as config/local.json or VKHID_CONFIG would give it. */
+  function configured(deadlines: Partial<HubConfig['deadlines']>): Pick<HubContext, 'store' | 'config'> {
+    return {
+      store: hub.store,
+      config: { ...hub.config, deadlines: { ...hub.config.deadlines, ...deadlines } },
+    };
+  }
+
   it('raises each flag once, logs it without personal data, and raises the next flag when it comes', async () => {
     const late = await track('routed');
     const onTime = await track('registered-by-agency');
@@ -363,6 +372,64 @@ describe('the deadline watch job', function () {
     const refused = await watch(logger, { webhookUrl: hook.url, webhookTimeoutMs: 2000 }).run();
     assert.equal(refused?.alerted.length, 1);
     assert.equal(logger.lines.filter((l) => l.level === 'error').length, 2);
+  });
+
+  it('takes the webhook from the hub configuration, unless the options say none', async () => {
+    const hook = await webhook();
+    try {
+      await track('routed');
+      clock = at(forwardEnd);
+      const fromConfig = configured({ webhookUrl: hook.url, webhookTimeoutMs: 2000 });
+      assert.equal(
+        (
+          await createDeadlineWatch(fromConfig, recordingLogger(), {
+            now: () => clock,
+            webhookUrl: null,
+          }).run()
+        )?.alerted.length,
+        1,
+      );
+      assert.equal(hook.bodies.length, 0);
+      await track('delivered');
+      const result = await createDeadlineWatch(fromConfig, recordingLogger(), { now: () => clock }).run();
+      assert.equal(result?.alerted.length, 1);
+      assert.equal(hook.bodies.length, 1);
+    } finally {
+      await hook.close();
+    }
+  });
+
+  it('counts the due-soon window in working days when the configuration says so', async () => {
+    const tracking = await track('under-consideration');
+    // Friday 27 November: Monday, Tuesday and Wednesday 2 December (the last day) are the working days left,
+    // while the term's end (midnight after the last day) is still 134 hours away.
+    clock = new Date('2026-11-27T10:00:00+02:00');
+    assert.deepEqual((await watch(recordingLogger()).run())?.alerted, [], 'not within the default 72 hours');
+    const result = await createDeadlineWatch(configured({ dueSoon: { workingDays: 3 } }), recordingLogger(), {
+      now: () => clock,
+      calendar,
+    }).run();
+    assert.deepEqual(
+      result?.alerted.map((a) => [a.tracking, a.flag]),
+      [[tracking, 'answer-due-soon']],
+    );
+    const narrower = configured({ dueSoon: { workingDays: 2 } });
+    assert.equal(
+      (await createDeadlineWatch(narrower, recordingLogger(), { now: () => clock }).run())?.dueSoon,
+      0,
+    );
+  });
+
+  it('is scheduled on the configured cron expression', () => {
+    const definition = deadlineWatchJobDefinition(
+      configured({ watchCron: '*/10 * * * *' }),
+      recordingLogger(),
+    );
+    assert.equal(definition.schedule, '*/10 * * * *');
+    assert.equal(
+      deadlineWatchJobDefinition(hub, recordingLogger(), { schedule: '0 6 * * *' }).schedule,
+      '0 6 * * *',
+    );
   });
 
   it('runs as an hourly scheduler job that reports its counts', async () => {

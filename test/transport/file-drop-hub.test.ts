@@ -5,96 +5,52 @@
  */
 import assert from 'node:assert/strict';
 import { createHash, randomUUID } from 'node:crypto';
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { builtinAdapterRegistry } from '../../gateway/adapters/builtin-adapters.js';
 import { mediaTypeForAdapter } from '../../gateway/delivery/file-drop-pollers.js';
 import { readEnvelope } from '../../gateway/envelope/envelope-reader.js';
 import { VkhidError } from '../../gateway/errors/vkhid-error.js';
-import { startHubServer, type RunningHub } from '../../gateway/server/hub-server.js';
+import type { RunningHub } from '../../gateway/server/hub-server.js';
 import type { Row } from '../../gateway/store/store-driver.js';
+import { addParticipant, edrpou, type TestParticipant } from '../intake/fixtures/intake-hub.js';
 import {
-  addParticipant,
-  appeal,
-  edrpou,
-  post,
-  quiet,
-  tlsOf,
-  type IntakeHub,
-  type TestParticipant,
-} from '../intake/fixtures/intake-hub.js';
+  addContactCenter,
+  CONTACT_CENTER,
+  dropAtomically,
+  FAST_TIMERS,
+  sendAppeal as postAppeal,
+  startTestHub,
+  until,
+  type TestHub,
+} from '../support/hub-fixture.js';
 
-const CONTACT_CENTER = '00015622';
 const JSON_AGENCY = edrpou('3400001');
 const CANONICAL_AGENCY = edrpou('3400002');
 const JSON_SETTINGS = JSON.parse(
   readFileSync(new URL('../../adapters/json-rest/example-settings.json', import.meta.url), 'utf8'),
 ) as Record<string, unknown>;
 
-/** Waits for `probe` to give a value (the hub's worker and pollers run on their own timers). */
-async function until<T>(what: string, probe: () => T | undefined | Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
-
-/** What an EDMS should do: write under a temporary name, then rename. */
-function dropAtomically(root: string, name: string, bytes: string): void {
-  const temporary = join(root, 'out', `.${name}.tmp`);
-  writeFileSync(temporary, bytes);
-  renameSync(temporary, join(root, 'out', name));
-}
-
 const sha256 = (bytes: Uint8Array | string) => createHash('sha256').update(bytes).digest('hex');
 
 describe('file drop in the hub', function () {
   this.timeout(120_000);
 
-  let base: string;
-  let dataDir: string;
   let running: RunningHub;
-  let hub: IntakeHub;
+  let hub: TestHub;
   let cc: TestParticipant;
   let jsonRoot: string;
   let canonicalRoot: string;
   let tracking = 0;
 
   before(async () => {
-    base = mkdtempSync(join(tmpdir(), 'vkhid-file-drop-hub-'));
-    dataDir = join(base, 'data');
-    jsonRoot = join(base, 'drop', JSON_AGENCY);
-    canonicalRoot = join(base, 'drop', CANONICAL_AGENCY);
+    hub = await startTestHub('file-drop-hub', FAST_TIMERS);
+    ({ running } = hub);
+    jsonRoot = join(hub.base, 'drop', JSON_AGENCY);
+    canonicalRoot = join(hub.base, 'drop', CANONICAL_AGENCY);
     mkdirSync(jsonRoot, { recursive: true });
     mkdirSync(canonicalRoot, { recursive: true });
-    running = await startHubServer({
-      dataDir,
-      port: 0,
-      logger: quiet,
-      delivery: { pollMs: 50 },
-      // settleMs 0: the EDMS below renames finished files into out/, so nothing is ever half-written there.
-      fileDrop: { intervalMs: 50, refreshMs: 50, transport: { settleMs: 0, retryDelayMs: 0 } },
-    });
-    hub = {
-      running,
-      dataDir,
-      caPem: readFileSync(join(dataDir, 'pki', 'ca.pem'), 'utf8'),
-      stop: () => running.stop(),
-    };
-    cc = await addParticipant(running, CONTACT_CENTER, 'contact-center', ['appeal', 'public-info']);
+    cc = await addContactCenter(hub);
     await addParticipant(running, JSON_AGENCY, 'agency', ['appeal']);
     await addParticipant(running, CANONICAL_AGENCY, 'agency', ['appeal']);
     await running.hub.registry.updateParticipant(
@@ -114,23 +70,15 @@ describe('file drop in the hub', function () {
   });
 
   after(async () => {
-    await running?.stop();
-    rmSync(base, { recursive: true, force: true });
+    await hub?.close();
   });
 
   /** Posts an appeal from the contact center; `beforePost` runs first, with its message id (lower case). */
-  async function sendAppeal(recipient: string, beforePost: (messageId: string) => void = () => undefined) {
-    const envelope = appeal(CONTACT_CENTER, recipient, (e) => {
+  const sendAppeal = (recipient: string, beforePost: (messageId: string) => void = () => undefined) =>
+    postAppeal(hub, cc, recipient, (e) => {
       e.header.tracking = `UKC-DROP-${++tracking}`;
+      beforePost(e.header.messageId.toLowerCase());
     });
-    beforePost(envelope.header.messageId.toLowerCase());
-    const signed = cc.signEnvelope(envelope);
-    const reply = await post(hub, signed, { client: tlsOf(cc) });
-    assert.equal(reply.status, 202, reply.body.toString());
-    const [job] = await running.hub.messages.deliveryJobs(envelope.header.messageId);
-    assert.ok(job);
-    return { envelope, signed, messageId: envelope.header.messageId.toLowerCase(), jobId: job.id };
-  }
 
   async function acknowledgedReceipt(jobId: string) {
     return until(`job ${jobId} acknowledged`, async () => {
