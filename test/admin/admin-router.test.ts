@@ -12,6 +12,7 @@ import type {
   Participant,
 } from '../../gateway/registry/registry-model.js';
 import {
+  assertProblem,
   call,
   edrpou,
   invalidEdrpou,
@@ -26,22 +27,6 @@ import {
   type TestHub,
   type TestServer,
 } from './admin-test-hub.js';
-
-const PROBLEM_JSON = /^application\/problem\+json(;|$)/;
-
-function assertProblem(reply: Reply<Problem>, status: number, code: string, field?: string): void {
-  assert.equal(
-    reply.status,
-    status,
-    `expected ${status} ${code}, got ${reply.status} ${reply.body.toString()}`,
-  );
-  assert.match(reply.headers.get('content-type') ?? '', PROBLEM_JSON);
-  assert.equal(reply.json.code, code);
-  assert.equal(reply.json.status, status);
-  assert.equal(reply.json.type, `urn:vkhid:error:${code}`);
-  assert.equal(typeof reply.json.detail, 'string');
-  if (field !== undefined) assert.equal(reply.json.field, field);
-}
 
 describe('the admin API', () => {
   let testHub: TestHub;

@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 /**
  * Shared by the admin tests: a hub in a temporary directory, the admin and PKI routers on an ephemeral port
  * of 127.0.0.1, requests with Node's fetch, CSRs and certificates made by `openssl`.
@@ -126,6 +127,23 @@ export interface Reply<T> {
   readonly body: Buffer;
   /** The body parsed as JSON, as the type the test expects (not checked). */
   readonly json: T;
+}
+
+const PROBLEM_JSON = /^application\/problem\+json(;|$)/;
+
+/** A refusal as the admin API must give it: the status, problem+json, the stable code and (if given) the field. */
+export function assertProblem(reply: Reply<Problem>, status: number, code: string, field?: string): void {
+  assert.equal(
+    reply.status,
+    status,
+    `expected ${status} ${code}, got ${reply.status} ${reply.body.toString()}`,
+  );
+  assert.match(reply.headers.get('content-type') ?? '', PROBLEM_JSON);
+  assert.equal(reply.json.code, code);
+  assert.equal(reply.json.status, status);
+  assert.equal(reply.json.type, `urn:vkhid:error:${code}`);
+  assert.equal(typeof reply.json.detail, 'string');
+  if (field !== undefined) assert.equal(reply.json.field, field);
 }
 
 export interface CallOptions {

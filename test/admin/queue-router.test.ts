@@ -16,6 +16,7 @@ import { DeliveryQueue, type JobDetails } from '../../gateway/queue/delivery-que
 import { RetrySchedule } from '../../gateway/queue/retry-schedule.js';
 import type { AuditEntry } from '../../gateway/registry/registry-model.js';
 import {
+  assertProblem,
   call,
   openTestHub,
   type CallOptions,
@@ -30,20 +31,6 @@ const RECIPIENT = '00022527';
 const OTHER = '03359500';
 const SECOND = 1000;
 const START = new Date('2026-03-02T09:00:00.000Z');
-const PROBLEM_JSON = /^application\/problem\+json(;|$)/;
-
-function assertProblem(reply: Reply<Problem>, status: number, code: string, field?: string): void {
-  assert.equal(
-    reply.status,
-    status,
-    `expected ${status} ${code}, got ${reply.status} ${reply.body.toString()}`,
-  );
-  assert.match(reply.headers.get('content-type') ?? '', PROBLEM_JSON);
-  assert.equal(reply.json.code, code);
-  assert.equal(reply.json.status, status);
-  if (field !== undefined) assert.equal(reply.json.field, field);
-}
-
 /** The queue router where the server mounts it, in front of the admin router (whose audit route the tests read). */
 async function startServer(hub: HubContext, now: () => Date): Promise<TestServer> {
   const app = express();

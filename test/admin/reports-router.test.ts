@@ -18,21 +18,9 @@ import {
   openReportHub,
   type ReportHub,
 } from '../reports/fixtures/report-appeals.js';
-import { call, type Problem, type Reply, type TestServer } from './admin-test-hub.js';
+import { assertProblem, call, type Problem, type Reply, type TestServer } from './admin-test-hub.js';
 
-const PROBLEM_JSON = /^application\/problem\+json(;|$)/;
 const NOW = new Date('2026-04-20T12:00:00+03:00');
-
-function assertProblem(reply: Reply<Problem>, status: number, code: string, field?: string): void {
-  assert.equal(
-    reply.status,
-    status,
-    `expected ${status} ${code}, got ${reply.status} ${reply.body.toString()}`,
-  );
-  assert.match(reply.headers.get('content-type') ?? '', PROBLEM_JSON);
-  assert.equal(reply.json.code, code);
-  if (field !== undefined) assert.equal(reply.json.field, field);
-}
 
 describe('the admin API: reports', function () {
   this.timeout(60_000);
