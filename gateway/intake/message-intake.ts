@@ -1,6 +1,6 @@
 import type { ActorRole } from '../lifecycle/lifecycle-model.js';
 import type { ParticipantKind } from '../registry/registry-model.js';
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { VkhidError } from '../errors/vkhid-error.js';
 import type { HubContext } from '../hub/hub-context.js';
 import { deliveryPriority } from '../queue/delivery-job.js';
@@ -8,6 +8,7 @@ import type { StoredMessage } from '../queue/message-store.js';
 import type { IntakeLimits } from '../xml/xml-intake.js';
 import type { ClientIdentity } from './client-certificate.js';
 import { verifyExchange } from './exchange-verification.js';
+import { acceptedMessage } from './accepted-message.js';
 import { HubReceiptSigner } from './receipt-signer.js';
 
 export interface MessageIntakeOptions {
@@ -80,35 +81,19 @@ export class MessageIntake {
 
     const receivedAt = this.now();
     const senderRole = roleOf((await this.hub.registry.getParticipant(envelope.header.sender)).kind);
-    const receiptId = randomUUID();
-    const { header } = envelope;
-    const receiptXml = this.receipts.sign({
-      receiptId,
-      messageId: header.messageId,
-      sender: header.sender,
-      tracking: header.tracking ?? null,
-      receivedSha256,
-      at: receivedAt,
-    });
     const stored = await this.hub.messages.storeAccepted(
-      {
-        messageId: header.messageId,
-        type: header.type,
-        sender: header.sender,
-        recipient: header.recipient,
-        tracking: header.tracking ?? null,
-        inReplyTo: header.inReplyTo ?? null,
-        urgency: envelope.body.type === 'appeal' ? envelope.body.appeal.urgency : null,
-        createdAt: header.createdAt,
-        receivedSha256,
-        receivedBytes: bytes,
-        signedXml: verified.signedXml,
-        signerFingerprint: verified.signer.fingerprint,
-        clientFingerprint: client.fingerprint,
-        receiptId,
-        receiptXml,
-        receivedAt: receivedAt.toISOString(),
-      },
+      acceptedMessage(
+        envelope,
+        {
+          receivedBytes: bytes,
+          receivedSha256,
+          signedXml: verified.signedXml,
+          signerFingerprint: verified.signer.fingerprint,
+          clientFingerprint: client.fingerprint,
+        },
+        this.receipts,
+        receivedAt,
+      ),
       deliveryPriority(envelope),
       (tx) => this.hub.tracker.onAccepted(tx, envelope, { senderRole, acceptedAt: receivedAt.toISOString() }),
     );

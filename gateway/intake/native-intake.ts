@@ -1,4 +1,4 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { derivedUuid } from '../derived-uuid.js';
 import type { AdapterRegistry } from '../adapters/adapter-registry.js';
 import type { NativeDocument } from '../adapters/adapter.js';
@@ -11,6 +11,7 @@ import { deliveryPriority } from '../queue/delivery-job.js';
 import type { StoredMessage } from '../queue/message-store.js';
 import { scopeOfAppealKind } from '../registry/registry-model.js';
 import { intakeOutcome, roleOf, type IntakeOutcome } from './message-intake.js';
+import { acceptedMessage } from './accepted-message.js';
 import { HubReceiptSigner } from './receipt-signer.js';
 
 /** Where a converted document came from: who, by which channel, and the hash of the native bytes. */
@@ -89,34 +90,19 @@ export class NativeIntake {
     const senderRole = roleOf((await this.hub.registry.getParticipant(header.sender)).kind);
     const signed = Buffer.from(this.receipts.signOnBehalf(xml), 'utf8');
     const receivedSha256 = createHash('sha256').update(signed).digest('hex');
-    const receiptId = randomUUID();
-    const receiptXml = this.receipts.sign({
-      receiptId,
-      messageId: header.messageId,
-      sender: header.sender,
-      tracking: header.tracking ?? null,
-      receivedSha256,
-      at,
-    });
     const stored = await this.hub.messages.storeAccepted(
-      {
-        messageId: header.messageId,
-        type: header.type,
-        sender: header.sender,
-        recipient: header.recipient,
-        tracking: header.tracking ?? null,
-        inReplyTo: header.inReplyTo ?? null,
-        urgency: appeal?.urgency ?? null,
-        createdAt: header.createdAt,
-        receivedSha256,
-        receivedBytes: signed,
-        signedXml,
-        signerFingerprint: this.receipts.fingerprint,
-        clientFingerprint: `${origin.via}:${origin.nativeSha256}`,
-        receiptId,
-        receiptXml,
-        receivedAt: at.toISOString(),
-      },
+      acceptedMessage(
+        envelope,
+        {
+          receivedBytes: signed,
+          receivedSha256,
+          signedXml,
+          signerFingerprint: this.receipts.fingerprint,
+          clientFingerprint: `${origin.via}:${origin.nativeSha256}`,
+        },
+        this.receipts,
+        at,
+      ),
       deliveryPriority(envelope),
       (tx) => this.hub.tracker.onAccepted(tx, envelope, { senderRole, acceptedAt: at.toISOString() }),
     );

@@ -5,6 +5,7 @@ import { SCHEMA_VERSION, type Envelope } from '../envelope/envelope-model.js';
 import { readEnvelope } from '../envelope/envelope-reader.js';
 import { envelopeSchema } from '../envelope/envelope-schema.js';
 import { VkhidError } from '../errors/vkhid-error.js';
+import { acceptedMessage } from '../intake/accepted-message.js';
 import type { HubReceiptSigner } from '../intake/receipt-signer.js';
 import type { AppealLifecycle, RedirectEvent, RouteEvent } from '../lifecycle/lifecycle-model.js';
 import { deliveryPriority } from '../queue/delivery-job.js';
@@ -98,34 +99,21 @@ export class RedirectForwarder {
       throw new VkhidError('INTERNAL', { cause: error });
     }
     const receivedSha256 = createHash('sha256').update(signed).digest('hex');
-    const receiptId = derivedUuid(`vkhid forward receipt\n${messageId}`);
     const stored = await insertAccepted(
       tx,
-      {
-        messageId,
-        type: 'appeal',
-        sender: lifecycle.contactCenter,
-        recipient: redirect.to,
-        tracking: lifecycle.tracking,
-        inReplyTo: redirect.messageId ?? null,
-        urgency: envelope.body.appeal.urgency,
-        createdAt: at,
-        receivedSha256,
-        receivedBytes: signed,
-        signedXml,
-        signerFingerprint: this.signer.fingerprint,
-        clientFingerprint: `${FORWARD_ORIGIN}${redirect.messageId ?? ''}`,
-        receiptId,
-        receiptXml: this.signer.sign({
-          receiptId,
-          messageId,
-          sender: lifecycle.contactCenter,
-          tracking: lifecycle.tracking,
+      acceptedMessage(
+        envelope,
+        {
+          receivedBytes: signed,
           receivedSha256,
-          at: new Date(at),
-        }),
-        receivedAt: at,
-      },
+          signedXml,
+          signerFingerprint: this.signer.fingerprint,
+          clientFingerprint: `${FORWARD_ORIGIN}${redirect.messageId ?? ''}`,
+        },
+        this.signer,
+        new Date(Date.parse(at)),
+        derivedUuid(`vkhid forward receipt\n${messageId}`),
+      ),
       deliveryPriority(envelope),
     );
     // The id is derived from the redirect, which is itself accepted once: a stored one means a bug upstream.
