@@ -29,7 +29,7 @@ export class CanonicalSender {
   sign(
     body: EnvelopeBody,
     to: string,
-    about: { readonly tracking: string; readonly inReplyTo?: string },
+    about: { readonly tracking?: string; readonly inReplyTo?: string },
     at = new Date(),
   ): string {
     const envelope: Envelope = {
@@ -39,7 +39,7 @@ export class CanonicalSender {
         createdAt: isoSeconds(at),
         sender: this.code,
         recipient: to,
-        tracking: about.tracking,
+        ...(about.tracking === undefined ? {} : { tracking: about.tracking }),
         ...(about.inReplyTo === undefined ? {} : { inReplyTo: about.inReplyTo }),
         schemaVersion: SCHEMA_VERSION,
       },
@@ -50,6 +50,29 @@ export class CanonicalSender {
 
   status(outcome: StatusOutcome, to: string, about: { tracking: string; inReplyTo: string }): string {
     return this.sign({ type: 'status', status: { at: isoSeconds(new Date()), outcome } }, to, about);
+  }
+
+  /**
+   * The `delivered` receipt for a message this participant took from its inbox: addressed to the message's
+   * sender, about the same appeal, naming the message and the SHA-256 of its signed bytes as received.
+   */
+  delivered(message: { messageId: string; sender: string; tracking?: string; sha256: string }): string {
+    return this.sign(
+      {
+        type: 'receipt',
+        receipt: {
+          messageRef: message.messageId,
+          messageDigest: message.sha256,
+          at: isoSeconds(new Date()),
+          outcome: { kind: 'delivered' },
+        },
+      },
+      message.sender,
+      {
+        ...(message.tracking === undefined ? {} : { tracking: message.tracking }),
+        inReplyTo: message.messageId,
+      },
+    );
   }
 
   answer(answer: Answer, to: string, about: { tracking: string; inReplyTo: string }): string {

@@ -2,8 +2,10 @@ import { problemCode, type HubClient } from './hub-client.js';
 import type { CanonicalSender } from './canonical-messages.js';
 import { AGENCIES } from './demo-participants.js';
 import type { PlannedAppeal } from './demo-plan.js';
-import { DAY_MS, isoSeconds, kyivDay } from './demo-time.js';
-import type { Appeal } from '../gateway/envelope/envelope-model.js';
+import { isoSeconds } from './demo-time.js';
+import { computeDeadlines } from '../gateway/deadlines/appeal-deadlines.js';
+import { WorkingCalendar } from '../gateway/deadlines/working-calendar.js';
+import type { Appeal, AppealKind } from '../gateway/envelope/envelope-model.js';
 
 /** Synthetic applicants: the demo carries no real person's data. */
 const GIVEN = ['Олена', 'Тарас', 'Ірина', 'Богдан', 'Оксана', 'Андрій', 'Марія', 'Петро'];
@@ -18,26 +20,53 @@ const SUBJECTS: Record<string, string> = {
   transport: 'Графік руху автобуса',
 };
 
-/** The appeal as the contact center registered it, routed to the agency the plan names. */
+/** What each kind asks for, and the law the contact center routes it under. */
+const KINDS = {
+  'citizen-appeal': {
+    subject: (topic: string) => topic,
+    text: (topic: string) => `${topic}. Прошу розглянути та вжити заходів.`,
+    basis: 'Закон України «Про звернення громадян», ст. 7',
+  },
+  'public-info-request': {
+    subject: (topic: string) => `Запит на інформацію: ${topic.toLocaleLowerCase('uk')}`,
+    text: (topic: string) =>
+      `Прошу надати публічну інформацію щодо питання «${topic}»: плани робіт, строки та відповідальних.`,
+    basis: 'Закон України «Про доступ до публічної інформації», ст. 19',
+  },
+} as const satisfies Partial<Record<AppealKind, unknown>>;
+
+let calendar: WorkingCalendar | undefined;
+
+/**
+ * The appeal as the contact center registered it, routed to the agency the plan names. A repeat carries the
+ * applicant and the subject of the appeal it repeats; the deadline it states is the statutory one for its kind
+ * (30 days, or 5 working days for an information request, on config/calendar.json).
+ */
 export function appealOf(plan: PlannedAppeal): Appeal {
   const agency = AGENCIES[plan.agency];
-  const subject = SUBJECTS[plan.category] ?? 'Звернення';
+  const person = plan.repeatOf ?? plan.index;
+  const kind = plan.kind === 'public-info-request' ? KINDS['public-info-request'] : KINDS['citizen-appeal'];
+  const topic = SUBJECTS[plan.category] ?? 'Звернення';
+  const deadlines = computeDeadlines(
+    { kind: plan.kind, registeredAt: plan.receivedAt, urgent: plan.urgent },
+    (calendar ??= WorkingCalendar.load()),
+  );
   return {
-    kind: 'citizen-appeal',
+    kind: plan.kind,
     channel: plan.channel,
     receivedAt: isoSeconds(plan.receivedAt),
     urgency: plan.urgent ? 'urgent' : 'normal',
     restrictedAccess: false,
     applicant: {
-      fullName: `${FAMILY[plan.index % FAMILY.length]} ${GIVEN[plan.index % GIVEN.length]}`,
-      contacts: { phones: [`+38050${String(1_000_000 + plan.index).slice(-7)}`], emails: [] },
+      fullName: `${FAMILY[person % FAMILY.length]} ${GIVEN[person % GIVEN.length]}`,
+      contacts: { phones: [`+38050${String(1_000_000 + person).slice(-7)}`], emails: [] },
       consent: { disclosure: false, personalData: true },
     },
     category: plan.category,
-    subject: `${subject} (демо ${plan.index + 1})`,
-    text: `${subject}. Прошу розглянути та вжити заходів. Звернення згенероване демонстрацією Vkhid.`,
-    routing: { target: agency.code, basis: 'Закон України «Про звернення громадян», ст. 7' },
-    deadline: kyivDay(new Date(plan.receivedAt.getTime() + 30 * DAY_MS)),
+    subject: `${kind.subject(topic)} (демо ${person + 1})`,
+    text: `${kind.text(topic)} Звернення згенероване демонстрацією Vkhid.`,
+    routing: { target: agency.code, basis: kind.basis },
+    deadline: deadlines.answerBy.date,
   };
 }
 

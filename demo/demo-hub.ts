@@ -62,7 +62,7 @@ function exampleSettings(adapter: string): Record<string, unknown> {
 /**
  * Registers the contact center and the three agencies as an administrator would (`vkhid participant add`,
  * `memorandum add`, `participant activate`): each agency with its adapter, the example settings and its
- * endpoint; memoranda in force from today.
+ * endpoint; memoranda in force from today, for citizens' appeals and public-information requests.
  */
 export async function registerParticipants(
   running: RunningHub,
@@ -90,7 +90,8 @@ export async function registerParticipants(
         number: `М-${participant.code}/DEMO`,
         signedOn: today,
         effectiveFrom: today,
-        scopeKinds: participant.kind === 'contact-center' ? ['appeal', 'public-info'] : ['appeal'],
+        // Both kinds of the batch: an exchange needs a memorandum covering its kind on either side.
+        scopeKinds: ['appeal', 'public-info'],
       },
       actor,
     );

@@ -13,6 +13,7 @@ import { XdmsAgency } from './agency-xdms.js';
 import { outcomeProblem, stateCounts, trackedAppeals, type TrackedRow } from './appeal-outcomes.js';
 import { CanonicalSender } from './canonical-messages.js';
 import { sendBatch } from './contact-center.js';
+import { ContactCenterInbox } from './contact-center-inbox.js';
 import {
   HUB_LOG,
   hubCaPem,
@@ -39,15 +40,16 @@ export interface DemoOptions {
 
 /**
  * How long nothing may move (no state changes, the agencies idle) before the demo gives up: long enough for
- * the hub to send a redirected appeal on and for the flaky agency's last retries.
+ * the flaky agency's last retries.
  */
 const STALL_MS = 15_000;
 
 /**
  * The whole demo: a hub, the contact center and three agency EDMS in this process; the batch through its
- * lifecycle; the deadline watch and the report at the simulated instant; `vkhid ledger verify` on the data
- * directory. Resolves with the exit code: 0 only when every appeal reached its end state and the ledger
- * verifies.
+ * lifecycle, and everything the agencies send back pulled from the hub by the contact center; the deadline
+ * watch and the report at the simulated instant; `vkhid ledger verify` on the data directory. Resolves with
+ * the exit code: 0 only when every appeal reached its end state, the contact center's inbox is empty and the
+ * ledger verifies.
  */
 export async function runDemo(options: DemoOptions): Promise<number> {
   const { print } = options;
@@ -132,7 +134,10 @@ export async function runDemo(options: DemoOptions): Promise<number> {
     const xdms = new XdmsAgency(dropRoot, byTracking, new AgencyReader(AGENCIES.xdms, hubCode));
     xdms.start();
     closers.push(() => xdms.stop());
-    print(`contact center ${CONTACT_CENTER.code}: signed canonical envelopes over mutual TLS`);
+    print(
+      `contact center ${CONTACT_CENTER.code}: signed canonical envelopes over mutual TLS; ` +
+        'pulls what comes back from its inbox and acknowledges each message',
+    );
     for (const key of ['sev1207', 'xdms', 'json'] as const) {
       const agency = AGENCIES[key];
       print(`agency ${agency.code} ${agency.name}: ${agency.adapter}, ${agency.transport} (${urls[key]})`);
@@ -148,6 +153,9 @@ export async function runDemo(options: DemoOptions): Promise<number> {
       CONTACT_CENTER.code,
       await identity(running, CONTACT_CENTER.code, 'sign'),
     );
+    const inbox = new ContactCenterInbox(clients.center, center);
+    closers.push(() => inbox.stop());
+    inbox.start();
     let sent = 0;
     const sending = sendBatch(plans, center, clients.center, () => {
       sent += 1;
@@ -166,24 +174,25 @@ export async function runDemo(options: DemoOptions): Promise<number> {
       const quiet = runners.sev1207.idle && runners.json.idle && xdms.idle;
       if (Date.now() - lastLine >= 2000 || (open.length === 0 && sendFailures !== undefined)) {
         lastLine = Date.now();
-        print(`[${elapsed()}] sent ${sent}/${plans.length} | ${describeStates(tracked.values())}`);
+        print(
+          `[${elapsed()}] sent ${sent}/${plans.length} | ${describeStates(tracked.values())} | ` +
+            `back at the contact center ${inbox.total}`,
+        );
       }
-      if (sendFailures !== undefined && open.length === 0) break;
+      // Every appeal at its end state means everything the agencies send about it is in the hub: the contact
+      // center then takes what is still waiting for it.
+      if (sendFailures !== undefined && open.length === 0) {
+        if (await inbox.drain()) {
+          print(`[${elapsed()}] the contact center's inbox is empty: ${inbox.total} messages pulled back`);
+        }
+        break;
+      }
       // Nothing moves any more: every agency has done what it could and the hub has nothing in flight for it.
       const signature = describeStates(tracked.values());
       if (signature !== lastSignature || !quiet || sendFailures === undefined) {
         lastSignature = signature;
         stillSince = Date.now();
       } else if (Date.now() - stillSince > STALL_MS) {
-        for (const plan of open) {
-          if (plan.scenario === 'redirected' && tracked.get(plan.tracking)?.state === 'redirected') {
-            problems.push(
-              `${plan.tracking}: agency C redirected it to ${AGENCIES.sev1207.code} ("not within competence"), ` +
-                `but the hub did not send it on within ${STALL_MS / 1000} s: the hub's forward after a redirect ` +
-                '(gateway/tracking/) is missing from this build, so the appeal stays "redirected"',
-            );
-          }
-        }
         problems.push(
           `nothing moved for ${STALL_MS / 1000} s with ${open.length} appeal(s) short of their end state`,
         );
@@ -199,7 +208,8 @@ export async function runDemo(options: DemoOptions): Promise<number> {
     problems.push(
       ...(sendFailures ?? ['the contact center had not finished sending']).map((f) => `sent: ${f}`),
     );
-    problems.push(...runners.sev1207.failures, ...runners.json.failures, ...xdms.failures);
+    await inbox.stop();
+    problems.push(...runners.sev1207.failures, ...runners.json.failures, ...xdms.failures, ...inbox.failures);
     for (const plan of plans) {
       const problem = outcomeProblem(plan, tracked.get(plan.tracking));
       if (problem !== undefined && !problems.some((p) => p.startsWith(plan.tracking))) {
@@ -217,9 +227,8 @@ export async function runDemo(options: DemoOptions): Promise<number> {
     const watch = await createDeadlineWatch(
       running.hub,
       { warn: () => undefined, error: () => undefined },
-      {
-        now: () => at,
-      },
+      // The watch's webhook comes from the hub's configuration: a demo never posts alerts anywhere.
+      { now: () => at, webhookUrl: null },
     ).run();
     problems.push(...overdueProblems(plans, watch));
     print(
@@ -241,13 +250,21 @@ export async function runDemo(options: DemoOptions): Promise<number> {
       byHolder: await db.query<Row>(
         `SELECT holder, state, COUNT(*) AS n FROM appeals GROUP BY holder, state ORDER BY holder, state`,
       ),
+      unacknowledged: await db.query<Row>(
+        `SELECT COUNT(*) AS n FROM delivery_jobs WHERE recipient = ? AND state <> 'acknowledged'`,
+        [CONTACT_CENTER.code],
+      ),
     }));
+    const waiting = Number(summary.unacknowledged[0]?.n ?? 0);
+    if (waiting > 0)
+      problems.push(`${waiting} message(s) for the contact center left unacknowledged in the hub`);
     await closeAll(closers);
     await stopHub();
 
     print('');
     print('== what happened ==');
     printScenarios(print, plans, tracked);
+    printKindsAndRepeats(print, plans);
     printAgencies(print, { sev1207: sev1207.stats, xdms: xdms.stats, json: json.stats });
     const retry = summary.retries[0];
     print(
@@ -258,6 +275,13 @@ export async function runDemo(options: DemoOptions): Promise<number> {
     print(
       `follow-ups accepted: agency A ${runners.sev1207.accepted}, agency C ${runners.json.accepted}` +
         (early > 0 ? ` (${early} sent again: they reached the hub before the registration they follow)` : ''),
+    );
+    const back = inbox.pulled;
+    print(
+      `contact center: pulled ${count(inbox.total)} messages back (${count(back.answer)} answers, ` +
+        `${count(back.status)} statuses, ${count(back.receipt)} receipts` +
+        (back.error > 0 ? `, ${count(back.error)} errors` : '') +
+        `), each acknowledged with its signed receipt; ${waiting} left in the hub`,
     );
 
     // The report in its own process (as an operator runs it), while the ledger is verified here: `vkhid ledger
@@ -294,7 +318,10 @@ export async function runDemo(options: DemoOptions): Promise<number> {
 
     print('');
     if (problems.length === 0) {
-      print(`demo ok in ${elapsed().trim()}: every appeal reached its end state and the ledger verifies`);
+      print(
+        `demo ok in ${elapsed().trim()}: every appeal reached its end state, the contact center took back ` +
+          'everything sent to it, and the ledger verifies',
+      );
       const cli = 'npx tsx gateway/cli/vkhid.ts';
       const redirected = plans.find((p) => p.scenario === 'redirected')?.tracking ?? 'TRACKING';
       print(`inspect it: ${cli} ledger verify --data ${options.dataDir}`);
@@ -392,6 +419,24 @@ function describeScenario(scenario: Scenario, plans: readonly PlannedAppeal[]): 
     case 'overdue':
       return ` (${list}: received 40 days back, never answered)`;
   }
+}
+
+function printKindsAndRepeats(print: (line: string) => void, plans: readonly PlannedAppeal[]): void {
+  const requests = plans.filter((p) => p.kind === 'public-info-request').length;
+  print(
+    `kinds: ${plans.length - requests} citizens' appeals (answer within 30 days), ${requests} requests for ` +
+      'public information (within 5 working days)',
+  );
+  const repeats = plans.filter((p) => p.repeatOf !== undefined);
+  print(
+    `repeats: ${repeats
+      .map((p) => `${p.tracking} repeats ${plans[p.repeatOf ?? -1]?.tracking ?? '?'}`)
+      .join(', ')} (same applicant, category and subject; the report counts them by a pseudonymous key)`,
+  );
+}
+
+function count(n: number): string {
+  return n.toLocaleString('en-US');
 }
 
 function printAgencies(print: (line: string) => void, stats: Record<AgencyKey, AgencyStats>): void {

@@ -10,20 +10,20 @@ export interface ChildRun {
 }
 
 /**
- * `vkhid ...argv` in its own process, as a newcomer would type it after the demo (`npx tsx
- * gateway/cli/vkhid.ts ...`): it opens the data directory afresh, so what it prints is what is stored.
+ * A TypeScript entry point (`entry`, run through tsx) as a child process with `argv`, from the package root:
+ * resolves with its exit code (1 when it was killed) and everything it wrote.
  */
-export function runVkhidChild(argv: readonly string[]): Promise<ChildRun> {
+export function runTsChild(
+  entry: string,
+  argv: readonly string[],
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<ChildRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      ['--import', 'tsx', join(packageRoot, 'gateway', 'cli', 'vkhid.ts'), ...argv],
-      {
-        cwd: packageRoot,
-        env: process.env,
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
+    const child = spawn(process.execPath, ['--import', 'tsx', entry, ...argv], {
+      cwd: packageRoot,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
@@ -31,6 +31,14 @@ export function runVkhidChild(argv: readonly string[]): Promise<ChildRun> {
     child.on('error', reject);
     child.on('close', (code) => resolve({ code: code ?? 1, stdout, stderr }));
   });
+}
+
+/**
+ * `vkhid ...argv` in its own process, as a newcomer would type it after the demo (`npx tsx
+ * gateway/cli/vkhid.ts ...`): it opens the data directory afresh, so what it prints is what is stored.
+ */
+export function runVkhidChild(argv: readonly string[]): Promise<ChildRun> {
+  return runTsChild(join(packageRoot, 'gateway', 'cli', 'vkhid.ts'), argv);
 }
 
 /** Whether this build has `vkhid report` (issue #6, item 5, built alongside the demo). */

@@ -4,7 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DemoUsageError, demoDataDir, parseDemoArgs } from '../../demo/demo-options.js';
 import { AGENCY_KEYS } from '../../demo/demo-participants.js';
+import { appealOf } from '../../demo/contact-center.js';
 import { followUps, MIN_APPEALS, planBatch, SCENARIOS } from '../../demo/demo-plan.js';
+import { repeatKeyOf } from '../../gateway/reports/repeat-key.js';
 
 const NOW = new Date('2026-03-10T09:00:00Z');
 const DAY = 86_400_000;
@@ -45,6 +47,58 @@ describe('demo plan', () => {
       if (plan.scenario === 'overdue') assert.equal(age, 40 * DAY);
       else assert.ok(age > 0 && age <= 3 * DAY, `${plan.tracking}: ${age}`);
     }
+  });
+
+  for (const count of [MIN_APPEALS, 24, 300]) {
+    it(`has two answered appeals of ${count} repeat an earlier one at the same agency`, () => {
+      const plans = planBatch(count, { seed: 3, now: NOW });
+      const repeats = plans.filter((p) => p.repeatOf !== undefined);
+      assert.equal(repeats.length, 2);
+      const secret = Buffer.from('demo test secret');
+      const keys = new Map<string, number>();
+      for (const plan of plans) {
+        const key = repeatKeyOf(secret, appealOf(plan));
+        keys.set(key, (keys.get(key) ?? 0) + 1);
+      }
+      assert.equal(plans.length - keys.size, 2, 'exactly two appeals share a key with another');
+      for (const repeat of repeats) {
+        const first = plans[repeat.repeatOf ?? -1];
+        assert.ok(first !== undefined && first.repeatOf === undefined);
+        assert.equal(repeat.scenario, 'answered');
+        assert.equal(first.scenario, 'answered');
+        assert.equal(first.agency, repeat.agency);
+        assert.equal(repeatKeyOf(secret, appealOf(first)), repeatKeyOf(secret, appealOf(repeat)));
+        assert.ok(
+          first.receivedAt < repeat.receivedAt ||
+            (first.receivedAt.getTime() === repeat.receivedAt.getTime() && first.index < repeat.index),
+          'the repeat comes after the appeal it repeats',
+        );
+      }
+    });
+  }
+
+  it('makes about a tenth of the batch requests for public information, answered, not urgent, due in 5 working days', () => {
+    for (const count of [MIN_APPEALS, 300]) {
+      const plans = planBatch(count, { seed: 5, now: NOW });
+      const requests = plans.filter((p) => p.kind === 'public-info-request');
+      assert.equal(requests.length, Math.round(count / 10), String(count));
+      for (const plan of requests) {
+        assert.equal(plan.scenario, 'answered');
+        assert.equal(plan.urgent, false);
+        assert.equal(plan.repeatOf, undefined);
+        assert.ok(!plans.some((p) => p.repeatOf === plan.index), 'not an appeal that is repeated');
+      }
+      assert.ok(plans.filter((p) => p.kind === 'citizen-appeal').length >= count - requests.length);
+    }
+    // Received on Friday 2026-03-06: the term counts from Monday and ends on Friday 2026-03-13 (8 March, a
+    // holiday, is the Sunday between).
+    const request = planBatch(MIN_APPEALS, { seed: 5, now: NOW }).find(
+      (p) => p.kind === 'public-info-request',
+    );
+    assert.ok(request);
+    const friday = appealOf({ ...request, receivedAt: new Date('2026-03-06T10:00:00+02:00') });
+    assert.equal(friday.kind, 'public-info-request');
+    assert.equal(friday.deadline, '2026-03-13');
   });
 
   it('is the same for the same seed and differs for another', () => {

@@ -3,36 +3,23 @@
  * directory through VKHID_DATA, then the hub's database read afterwards as an auditor would.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runCli } from '../../gateway/cli/run-cli.js';
+import type { AppealDeadlines } from '../../gateway/deadlines/appeal-deadlines.js';
 import { openHub } from '../../gateway/hub/hub-context.js';
 import type { AppealLifecycle } from '../../gateway/lifecycle/lifecycle-model.js';
+import type { AppealReport } from '../../gateway/reports/appeal-report.js';
 import type { Row } from '../../gateway/store/store-driver.js';
-import { AGENCIES } from '../../demo/demo-participants.js';
+import { AGENCIES, CONTACT_CENTER } from '../../demo/demo-participants.js';
+import { runTsChild, type ChildRun } from '../../demo/vkhid-child.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
-function runDemo(
-  args: string[],
-  env: NodeJS.ProcessEnv,
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'demo', 'run.ts'), ...args], {
-      cwd: ROOT,
-      env: { ...process.env, VKHID_CONFIG: '', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
+function runDemo(args: string[], env: NodeJS.ProcessEnv): Promise<ChildRun> {
+  return runTsChild(join(ROOT, 'demo', 'run.ts'), args, { ...process.env, VKHID_CONFIG: '', ...env });
 }
 
 describe('npm run demo', function () {
@@ -44,7 +31,7 @@ describe('npm run demo', function () {
   });
   after(() => rmSync(base, { recursive: true, force: true }));
 
-  it('takes 24 appeals through every end state, and the ledger it leaves verifies', async () => {
+  it('takes 24 appeals through every end state; its ledger verifies, proves an appeal offline, and names a row changed by hand', async () => {
     const dataDir = join(base, 'data');
     const run = await runDemo(['--appeals', '24', '--seed', '11'], { VKHID_DATA: dataDir });
     const output = `${run.stdout}\n${run.stderr}`;
@@ -52,7 +39,13 @@ describe('npm run demo', function () {
     assert.match(run.stdout, /^demo ok in /m, output);
     assert.match(run.stdout, /^ledger ok: \d+ entries/m, output);
     assert.match(run.stdout, new RegExp(`data directory: ${dataDir}`));
+    assert.match(
+      run.stdout,
+      /^contact center: pulled \d+ messages back \(\d+ answers, \d+ statuses, \d+ receipts\), each acknowledged .*; 0 left in the hub$/m,
+      output,
+    );
 
+    let redirectedTracking: string | undefined;
     const hub = await openHub({ dataDir });
     try {
       const appeals = await hub.store.read((db) =>
@@ -70,6 +63,33 @@ describe('npm run demo', function () {
       );
       assert.equal(inState('answered').length, 18);
 
+      const waiting = await hub.store.read((db) =>
+        db.query<Row>(`SELECT state, COUNT(*) AS n FROM delivery_jobs WHERE recipient = ? GROUP BY state`, [
+          CONTACT_CENTER.code,
+        ]),
+      );
+      assert.deepEqual(
+        waiting.map((row) => row.state),
+        ['acknowledged'],
+        `every message for the contact center was pulled and acknowledged: ${JSON.stringify(waiting)}`,
+      );
+      const pulledBack = await hub.store.read((db) =>
+        db.query<Row>(
+          `SELECT COUNT(*) AS n FROM delivery_receipts r JOIN delivery_jobs j ON j.id = r.job_id
+           WHERE j.recipient = ? AND r.via = 'pull'`,
+          [CONTACT_CENTER.code],
+        ),
+      );
+      assert.equal(Number(pulledBack[0]?.n), Number(waiting[0]?.n), 'each with its own receipt');
+
+      const requests = appeals
+        .map((row) => JSON.parse(String(row.deadlines)) as AppealDeadlines)
+        .filter((deadlines) => deadlines.kind === 'public-info-request');
+      assert.equal(requests.length, 2, 'a tenth of the batch asks for public information');
+      for (const deadlines of requests) {
+        assert.deepEqual(deadlines.answerBy.term, { count: 5, unit: 'working-days' });
+      }
+
       const lifecycles = appeals.map((row) => JSON.parse(String(row.lifecycle)) as AppealLifecycle);
       const redirected = lifecycles.filter((l) => l.redirect !== undefined);
       assert.equal(redirected.length, 1);
@@ -81,6 +101,7 @@ describe('npm run demo', function () {
         'the hub sent it on to the competent agency',
       );
       assert.equal(redirected[0]?.state, 'answered');
+      redirectedTracking = redirected[0]?.tracking;
       const extended = appeals.filter(
         (row) => (JSON.parse(String(row.deadlines)) as { extended: boolean }).extended,
       );
@@ -109,6 +130,55 @@ describe('npm run demo', function () {
       stderr: (text) => (verified += text),
     });
     assert.equal(code, 0, verified);
+
+    let printed = '';
+    const reported = await runCli(['report', '--data', dataDir, '--format', 'json'], {
+      stdout: (text) => (printed += text),
+      stderr: (text) => (printed += text),
+    });
+    assert.equal(reported, 0, printed);
+    const report = JSON.parse(printed) as AppealReport;
+    assert.equal(report.repeats.appeals, 2, JSON.stringify(report.repeats));
+    assert.equal(report.repeats.groups, 2);
+    assert.deepEqual(
+      [...report.byKind].sort((a, b) => a.kind.localeCompare(b.kind)),
+      [
+        { kind: 'citizen-appeal', appeals: 22 },
+        { kind: 'public-info-request', appeals: 2 },
+      ],
+    );
+
+    // What issue #6 is done by: the redirected appeal's chain of custody verifies offline, and one ledger row
+    // changed by hand in the demo's database (its append-only trigger dropped first) breaks the ledger, named.
+    const cli = async (...argv: string[]) => {
+      let out = '';
+      const exit = await runCli(argv, { stdout: (text) => (out += text), stderr: (text) => (out += text) });
+      return { exit, out };
+    };
+    const proofFile = join(base, 'redirected-proof.json');
+    const tracking = redirectedTracking ?? '';
+    const exported = await cli('ledger', 'proof', tracking, '--data', dataDir, '--out', proofFile);
+    assert.equal(exported.exit, 0, exported.out);
+    const offline = await cli('ledger', 'verify-proof', proofFile, '--ca', join(dataDir, 'pki', 'ca.pem'));
+    assert.equal(offline.exit, 0, offline.out);
+    const tamperedHub = await openHub({ dataDir });
+    let seq: number;
+    try {
+      seq = await tamperedHub.store.transaction(async (tx) => {
+        const [row] = await tx.query<Row>(`SELECT seq FROM ledger_entries WHERE event = 'redirected'`);
+        await tx.execute('DROP TRIGGER ledger_entries_no_update');
+        await tx.execute(`UPDATE ledger_entries SET to_participant = ? WHERE seq = ?`, [
+          AGENCIES.xdms.code,
+          Number(row?.seq),
+        ]);
+        return Number(row?.seq);
+      });
+    } finally {
+      await tamperedHub.close();
+    }
+    const broken = await cli('ledger', 'verify', '--data', dataDir);
+    assert.equal(broken.exit, 1, broken.out);
+    assert.match(broken.out, new RegExp(`LEDGER_BROKEN: The ledger is broken at entry ${seq}: edited`));
   });
 
   it('refuses a VKHID_DATA that already holds data, and touches nothing in it', async () => {
