@@ -58,6 +58,12 @@ export interface HubConfig {
     /** A job failing for longer than this becomes a dead letter. */
     maxAgeHours: number;
   };
+  /**
+   * Where the hub keeps its data. `url` null: SQLite, `vkhid.sqlite` in the data directory (the embedded
+   * default). A `postgres://` or `postgresql://` URL: that PostgreSQL database, for a hub that runs on several
+   * machines. `VKHID_STORE_URL` overrides it (empty: SQLite), so a password need not be written into a file.
+   */
+  store: { url: string | null };
   /** The statutory-deadline watch and its alerts (see docs/deadline-alerts.md). */
   deadlines: {
     /** When the watch runs: a node-cron expression, in Kyiv time. */
@@ -93,7 +99,7 @@ type DeepPartial<T> = {
 /**
  * Settings come from `config/default.json`, then `config/local.json` if present (per installation, not in
  * git), then the JSON file named by `VKHID_CONFIG` if set (one file per hub process: tests and the demo), then
- * the environment (`VKHID_DATA`, `VKHID_HUB_CODE`, `VKHID_DEADLINE_WEBHOOK_URL`), then the command line's `--data`. Numbers are checked here,
+ * the environment (`VKHID_DATA`, `VKHID_HUB_CODE`, `VKHID_DEADLINE_WEBHOOK_URL`, `VKHID_STORE_URL`), then the command line's `--data`. Numbers are checked here,
  * so a hub with an unusable setting refuses to start (CONFIG_INVALID) instead of failing later.
  */
 export function loadHubConfig(
@@ -108,6 +114,8 @@ export function loadHubConfig(
   if (env.VKHID_HUB_CODE !== undefined) merged.hub.code = env.VKHID_HUB_CODE;
   const webhook = env.VKHID_DEADLINE_WEBHOOK_URL;
   if (webhook !== undefined) merged.deadlines.webhookUrl = webhook === '' ? null : webhook;
+  const storeUrl = env.VKHID_STORE_URL;
+  if (storeUrl !== undefined) merged.store = { url: storeUrl === '' ? null : storeUrl };
   const dataDir = overrides.dataDir ?? env.VKHID_DATA ?? merged.dataDir;
   merged.dataDir = resolve(dataDir);
   if (!isValidEdrpou(merged.hub.code)) {
@@ -115,6 +123,7 @@ export function loadHubConfig(
   }
   checkNumbers(merged);
   checkDeadlines(merged.deadlines);
+  checkStore(merged.store);
   return merged;
 }
 
@@ -214,6 +223,18 @@ function checkDeadlines(deadlines: HubConfig['deadlines']): void {
         `${JSON.stringify(workingDays)} is not a whole number ≥ 0`,
       );
     }
+  }
+}
+
+function checkStore(store: HubConfig['store'] | undefined): void {
+  const url: unknown = store?.url;
+  if (url === null) return;
+  // Never echo the URL: it usually carries the database password, and this error is logged.
+  if (typeof url !== 'string' || !/^postgres(?:ql)?:\/\//i.test(url) || !URL.canParse(url)) {
+    throw invalid(
+      'store.url',
+      'it is not a postgres:// or postgresql:// URL (set it, or VKHID_STORE_URL, to one, or leave it null for SQLite)',
+    );
   }
 }
 

@@ -15,6 +15,7 @@ import { queueMigrations } from '../queue/queue-migrations.js';
 import { Registry } from '../registry/registry.js';
 import { registryMigrations } from '../registry/registry-migrations.js';
 import { RegistryTrustStore } from '../registry/registry-trust-store.js';
+import { PostgresDialect } from '../store/postgres-dialect.js';
 import { SqliteDialect } from '../store/sqlite-dialect.js';
 import { Store } from '../store/store.js';
 import type { CertificateRecord, CertificateRole } from '../registry/registry-model.js';
@@ -50,7 +51,11 @@ export const hubMigrations = [
 /** Opens the store in the data directory (migrating it) and wires the registry on top. */
 export async function openHub(options: OpenHubOptions = {}): Promise<HubContext> {
   const config = loadHubConfig(options.dataDir === undefined ? {} : { dataDir: options.dataDir });
-  const store = await Store.open(new SqliteDialect({ dataDirectory: config.dataDir }), {
+  const dialect =
+    config.store.url === null
+      ? new SqliteDialect({ dataDirectory: config.dataDir })
+      : new PostgresDialect({ url: config.store.url });
+  const store = await Store.open(dialect, {
     migrations: hubMigrations,
   });
   const registry = new Registry(store, options.now);

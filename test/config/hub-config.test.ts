@@ -115,4 +115,40 @@ describe('hub configuration', () => {
       assert.throws(() => withExtra(extra), isConfigInvalid(field));
     });
   }
+
+  describe('store', () => {
+    const secretUrl = 'postgres://vkhid:s3cret-password@db.example.gov.ua:5432/vkhid';
+
+    it('keeps its data in SQLite in the data directory by default', () => {
+      assert.deepEqual(loadHubConfig({ dataDir: directory }, {}).store, { url: null });
+    });
+
+    it('takes a PostgreSQL URL from a file, and VKHID_STORE_URL over the files (empty: SQLite)', () => {
+      const inFile = { store: { url: 'postgresql://localhost/vkhid' } };
+      assert.equal(withExtra(inFile).store.url, 'postgresql://localhost/vkhid');
+      assert.equal(
+        loadHubConfig({ dataDir: directory }, { VKHID_STORE_URL: secretUrl }).store.url,
+        secretUrl,
+      );
+      assert.equal(withExtra(inFile, { VKHID_STORE_URL: secretUrl }).store.url, secretUrl);
+      assert.equal(withExtra(inFile, { VKHID_STORE_URL: '' }).store.url, null);
+    });
+
+    for (const [why, url] of [
+      ['a MySQL URL', 'mysql://vkhid:s3cret-password@db.example.gov.ua/vkhid'],
+      ['a file path', '/var/lib/vkhid/s3cret-password.sqlite'],
+      ['a URL that does not parse', 'postgres://vkhid:s3cret-password@[broken/vkhid'],
+    ] as const) {
+      it(`refuses ${why} as store.url with CONFIG_INVALID, without repeating the URL`, () => {
+        const refused = (error: unknown): boolean =>
+          isConfigInvalid('store.url')(error) && !(error as Error).message.includes('s3cret');
+        assert.throws(() => loadHubConfig({ dataDir: directory }, { VKHID_STORE_URL: url }), refused);
+        assert.throws(() => withExtra({ store: { url } }), refused);
+      });
+    }
+
+    it('refuses a store.url that is not a text', () => {
+      assert.throws(() => withExtra({ store: { url: 5432 } }), isConfigInvalid('store.url'));
+    });
+  });
 });
