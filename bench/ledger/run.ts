@@ -17,6 +17,7 @@ import { checkpoint, keySigner } from '../../gateway/ledger/ledger-checkpoint.js
 import {
   ENTRY_COLUMNS,
   entryHash,
+  entryRow,
   GENESIS_HASH,
   type LedgerEntry,
 } from '../../gateway/ledger/ledger-entry.js';
@@ -85,23 +86,7 @@ async function main(): Promise<void> {
               prevHash,
             };
             const hash = entryHash(unhashed);
-            params.push(
-              ...[
-                unhashed.seq,
-                unhashed.at,
-                unhashed.tracking,
-                unhashed.event,
-                unhashed.from,
-                unhashed.to,
-                unhashed.messageId,
-                unhashed.envelopeSha256,
-                unhashed.receiptId,
-                unhashed.receiptSha256,
-                unhashed.reason,
-                unhashed.prevHash,
-                hash,
-              ],
-            );
+            params.push(...entryRow({ ...unhashed, hash }));
             prevHash = hash;
           }
           const row = `(${Array(13).fill('?').join(', ')})`;

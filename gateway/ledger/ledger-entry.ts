@@ -79,10 +79,6 @@ const INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 export const ENTRY_COLUMNS =
   'seq, at, tracking, event, from_participant, to_participant, message_id, envelope_sha256, receipt_id, receipt_sha256, reason, prev_hash, hash';
 
-/**
- * The entry's own hash: SHA-256 over a canonical serialisation (a JSON array in fixed order, so no field can
- * be moved into another, and null stays distinct from "") of every field and the previous hash.
- */
 /** The hashed fields in their one order: the hash's input and the INSERT's columns (ENTRY_COLUMNS) share it. */
 function hashedFields(entry: Omit<LedgerEntry, 'hash'>): (string | number | null)[] {
   return [
@@ -101,6 +97,15 @@ function hashedFields(entry: Omit<LedgerEntry, 'hash'>): (string | number | null
   ];
 }
 
+/** The values of an INSERT INTO ledger_entries (ENTRY_COLUMNS), in that order. */
+export function entryRow(entry: LedgerEntry): (string | number | null)[] {
+  return [...hashedFields(entry), entry.hash];
+}
+
+/**
+ * The entry's own hash: SHA-256 over a canonical serialisation (a JSON array in fixed order, so no field can
+ * be moved into another, and null stays distinct from "") of every field and the previous hash.
+ */
 export function entryHash(entry: Omit<LedgerEntry, 'hash'>): string {
   return hash('sha256', JSON.stringify([ENTRY_FORMAT, ...hashedFields(entry)]));
 }
@@ -214,7 +219,7 @@ export async function appendLedgerEntry(tx: StoreConnection, input: LedgerEntryI
   const entry: LedgerEntry = { ...unhashed, hash: entryHash(unhashed) };
   await tx.execute(
     `INSERT INTO ledger_entries (${ENTRY_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    [...hashedFields(entry), entry.hash],
+    entryRow(entry),
   );
   return entry;
 }

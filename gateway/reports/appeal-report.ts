@@ -1,4 +1,5 @@
 import type { LifecycleEventType, LifecycleState } from '../lifecycle/lifecycle-model.js';
+import { parameterMarkers } from '../store/scan-sql.js';
 import type { SqlValue, StoreConnection } from '../store/store-driver.js';
 import { resolveReportQuery, type AppealReportOptions, type ResolvedReportQuery } from './report-query.js';
 
@@ -113,10 +114,17 @@ const DONE_STATES: ReadonlySet<string> = new Set<LifecycleState>(['answered', 'c
 const HOUR_MS = 60 * 60 * 1000;
 const DAY_MS = 24 * HOUR_MS;
 
+/**
+ * Appeals are read a page at a time in tracking-number order (keyset pagination, portable to PostgreSQL), with
+ * their events, redirect entries and repeat-key siblings, and folded into running totals; only the durations
+ * (one number per measured interval) are kept whole, for the percentiles. A year of a national hub (1–2
+ * million appeals, ~6 events each) would otherwise sit in memory as row objects at once: gigabytes.
+ */
+const PAGE_SIZE = 1000;
+
 interface AppealRow {
   tracking: string;
   state: string;
-  contact_center: string;
   holder: string | null;
   kind: string;
   channel: string;
@@ -128,11 +136,22 @@ interface AppealRow {
 
 interface EventRow {
   tracking: string;
-  seq: number;
   at: string;
   type: LifecycleEventType;
   by_role: string;
   by_participant: string;
+}
+
+interface RedirectEntryRow {
+  tracking: string;
+  from_participant: string | null;
+  reason: string | null;
+}
+
+interface KeyRow {
+  tracking: string;
+  registered_at: string;
+  repeat_key: string;
 }
 
 /** One routing of the appeal: to which agency, when, and when that agency registered it. */
@@ -155,33 +174,6 @@ interface Facts {
 export async function appealReport(db: StoreConnection, options: AppealReportOptions): Promise<AppealReport> {
   const query = resolveReportQuery(options);
   const { conditions, params } = prefilter(query);
-  const where = whereOf(conditions);
-  const appealRows = await db.query<AppealRow>(
-    `SELECT a.tracking, a.state, a.contact_center, a.holder, a.kind, a.channel, a.category, a.answer_by,
-       a.registered_at, a.repeat_key FROM appeals a${where}`,
-    params,
-  );
-  const eventRows = await db.query<EventRow>(
-    `SELECT e.tracking, e.seq, e.at, e.type, e.by_role, e.by_participant
-     FROM appeal_events e JOIN appeals a ON a.tracking = e.tracking${where} ORDER BY e.tracking, e.seq`,
-    params,
-  );
-  const redirectRows = await db.query<{
-    tracking: string;
-    from_participant: string | null;
-    reason: string | null;
-  }>(
-    `SELECT l.tracking, l.from_participant, l.reason FROM ledger_entries l JOIN appeals a ON a.tracking = l.tracking
-     ${whereOf(["l.event = 'redirected'", ...conditions])}`,
-    params,
-  );
-  // Every appeal sharing a key with one in the period, wherever and whenever it was registered: the earlier
-  // appeal a repeat repeats may lie before the period or have come through another contact center.
-  const keyRows = await db.query<{ tracking: string; registered_at: string; repeat_key: string }>(
-    `SELECT tracking, registered_at, repeat_key FROM appeals WHERE repeat_key IN
-       (SELECT a.repeat_key FROM appeals a ${whereOf(['a.repeat_key IS NOT NULL', ...conditions])})`,
-    params,
-  );
   const nameRows = await db.query<{ code: string; short_name: string }>(
     'SELECT code, short_name FROM participants',
   );
@@ -191,144 +183,64 @@ export async function appealReport(db: StoreConnection, options: AppealReportOpt
     name: agency === null || agency === undefined ? null : (names.get(agency) ?? null),
   });
 
-  const appeals = selectAppeals(appealRows, eventRows, query);
-  const inAgency = (agency: string | null | undefined): boolean =>
-    query.agency === undefined || agency === query.agency;
-
-  // Counts.
-  const byAgency = countBy(appeals.filter((a) => inAgency(a.row.holder)).map((a) => a.row.holder));
-  const totals = {
-    appeals: appeals.length,
-    open: appeals.filter((a) => !DONE_STATES.has(a.row.state)).length,
-    answered: appeals.filter((a) => a.answer !== undefined).length,
-    refused: appeals.filter((a) => a.row.state === 'refused').length,
-    closed: appeals.filter((a) => a.row.state === 'closed').length,
-  };
-
-  // Durations.
-  const registration = new Durations();
-  const answer = new Durations();
-  for (const appeal of appeals) {
-    for (const leg of appeal.legs) {
-      if (leg.registrationMs === undefined || leg.agency === undefined || !inAgency(leg.agency)) continue;
-      registration.add(leg.agency, (leg.registrationMs - leg.routeMs) / HOUR_MS);
-    }
-    if (
-      appeal.answer !== undefined &&
-      appeal.contactCenterRegistrationMs !== undefined &&
-      inAgency(appeal.answer.by)
-    )
-      answer.add(appeal.answer.by, (appeal.answer.atMs - appeal.contactCenterRegistrationMs) / DAY_MS);
-  }
-
-  // Deadlines: a term runs out at its `endsAt` (exclusive, see appeal-deadlines.ts), so "at endsAt" is late.
-  const overdue = new Map<string | null, { open: number; answeredLate: number }>();
-  const overdueOf = (agency: string | null) => {
-    let row = overdue.get(agency);
-    if (row === undefined) overdue.set(agency, (row = { open: 0, answeredLate: 0 }));
-    return row;
-  };
-  for (const appeal of appeals) {
-    if (!DONE_STATES.has(appeal.row.state) && appeal.answerByMs <= query.atMs && inAgency(appeal.row.holder))
-      overdueOf(appeal.row.holder).open += 1;
-    if (appeal.answer !== undefined && appeal.answer.atMs >= appeal.answerByMs && inAgency(appeal.answer.by))
-      overdueOf(appeal.answer.by).answeredLate += 1;
-  }
-  const overdueRows = [...overdue]
-    .map(([agency, row]): OverdueRow => ({ ...ref(agency), ...row }))
-    .sort((a, b) => b.open + b.answeredLate - (a.open + a.answeredLate) || compareKeys(a.agency, b.agency));
-
-  // Redirects, against the appeals routed to each agency.
-  const routedTo = new Map<string, Set<string>>();
-  for (const appeal of appeals) {
-    for (const leg of appeal.legs) {
-      if (leg.agency === undefined || !inAgency(leg.agency)) continue;
-      let set = routedTo.get(leg.agency);
-      if (set === undefined) routedTo.set(leg.agency, (set = new Set()));
-      set.add(appeal.row.tracking);
-    }
-  }
-  const selected = new Set(appeals.map((a) => a.row.tracking));
-  const redirected = new Map<
-    string,
-    { redirects: number; nwc: number; appeals: Set<string>; nwcAppeals: Set<string> }
-  >();
-  for (const row of redirectRows) {
-    const agency = row.from_participant;
-    if (agency === null || !selected.has(row.tracking) || !inAgency(agency)) continue;
-    let stat = redirected.get(agency);
-    if (stat === undefined)
-      redirected.set(agency, (stat = { redirects: 0, nwc: 0, appeals: new Set(), nwcAppeals: new Set() }));
-    stat.redirects += 1;
-    stat.appeals.add(row.tracking);
-    if (row.reason === 'not-within-competence') {
-      stat.nwc += 1;
-      stat.nwcAppeals.add(row.tracking);
-    }
-  }
-  const redirectAgencies = new Set([...routedTo.keys(), ...redirected.keys()]);
-  const redirectRowsOut = [...redirectAgencies]
-    .map((agency): RedirectRow => {
-      const stat = redirected.get(agency);
-      const routed = routedTo.get(agency)?.size ?? 0;
-      return {
-        ...ref(agency),
-        appeals: routed,
-        redirects: stat?.redirects ?? 0,
-        notWithinCompetence: stat?.nwc ?? 0,
-        redirectShare: share(stat?.appeals.size ?? 0, routed),
-        notWithinCompetenceShare: share(stat?.nwcAppeals.size ?? 0, routed),
-      };
-    })
-    .sort(
-      (a, b) =>
-        b.notWithinCompetence - a.notWithinCompetence ||
-        b.redirects - a.redirects ||
-        compareKeys(a.agency, b.agency),
+  const totals = new Totals(query);
+  const pageAfter = (after: string | undefined): Promise<AppealRow[]> =>
+    db.query<AppealRow>(
+      `SELECT a.tracking, a.state, a.holder, a.kind, a.channel, a.category, a.answer_by, a.registered_at,
+         a.repeat_key
+       FROM appeals a${whereOf(after === undefined ? conditions : [...conditions, 'a.tracking > ?'])}
+       ORDER BY a.tracking LIMIT ?`,
+      [...params, ...(after === undefined ? [] : [after]), PAGE_SIZE],
     );
-
-  return {
-    at: new Date(query.atMs).toISOString(),
-    period: {
-      from: query.fromMs === undefined ? null : new Date(query.fromMs).toISOString(),
-      to: query.toMs === undefined ? null : new Date(query.toMs).toISOString(),
-    },
-    filters: { agency: query.agency ?? null, contactCenter: query.contactCenter ?? null },
-    totals,
-    byAgency: byAgency.map(([agency, count]) => ({ ...ref(agency), appeals: count })),
-    byCategory: countBy(appeals.map((a) => a.row.category)).map(([category, n]) => ({
-      category: category ?? '',
-      appeals: n,
-    })),
-    byChannel: countBy(appeals.map((a) => a.row.channel)).map(([channel, n]) => ({
-      channel: channel ?? '',
-      appeals: n,
-    })),
-    byState: countBy(appeals.map((a) => a.row.state)).map(([state, n]) => ({
-      state: state ?? '',
-      appeals: n,
-    })),
-    byKind: countBy(appeals.map((a) => a.row.kind)).map(([kind, n]) => ({ kind: kind ?? '', appeals: n })),
-    timeToRegistration: { unit: 'hours', ...registration.report(ref) },
-    timeToAnswer: { unit: 'days', ...answer.report(ref) },
-    overdue: {
-      open: overdueRows.reduce((sum, row) => sum + row.open, 0),
-      answeredLate: overdueRows.reduce((sum, row) => sum + row.answeredLate, 0),
-      byAgency: overdueRows,
-    },
-    redirects: {
-      total: redirectRowsOut.reduce((sum, row) => sum + row.redirects, 0),
-      notWithinCompetence: redirectRowsOut.reduce((sum, row) => sum + row.notWithinCompetence, 0),
-      byAgency: redirectRowsOut,
-    },
-    repeats: repeatsOf(appeals, keyRows),
-  };
+  for (let page = await pageAfter(undefined); page.length > 0;) {
+    const inPeriod = factsInPeriod(page, query);
+    const trackings = [...inPeriod.keys()];
+    const keys = [...new Set([...inPeriod.values()].map((a) => a.row.repeat_key))].filter(
+      (key) => key !== null,
+    );
+    // The next page is asked for with this one's rows: the engine reads it while this one is folded in.
+    const [events, redirects, keyRows, next] = await Promise.all([
+      trackings.length === 0
+        ? []
+        : db.query<EventRow>(
+            // Only the events `selectAppeals` uses (the hub's deliveries and the closings change no figure):
+            // building rows in the driver is the report's main cost.
+            `SELECT tracking, at, type, by_role, by_participant FROM appeal_events
+             WHERE tracking IN (${parameterMarkers(trackings.length)})
+               AND (by_role = 'agency' OR type IN ('register', 'route', 'register-at-agency', 'answer'))
+             ORDER BY tracking, seq`,
+            trackings,
+          ),
+      trackings.length === 0
+        ? []
+        : db.query<RedirectEntryRow>(
+            `SELECT tracking, from_participant, reason FROM ledger_entries
+             WHERE event = 'redirected' AND tracking IN (${parameterMarkers(trackings.length)})`,
+            trackings,
+          ),
+      // Every appeal sharing a key with one on the page, wherever and whenever it was registered: the earlier
+      // appeal a repeat repeats may lie before the period or have come through another contact center. Keys
+      // no other appeal has cannot make a repeat, so their (lone) appeals are not fetched again.
+      keys.length === 0
+        ? []
+        : db.query<KeyRow>(
+            `SELECT b.tracking, b.registered_at, b.repeat_key FROM appeals b
+             WHERE b.repeat_key IN (${parameterMarkers(keys.length)}) AND EXISTS
+               (SELECT 1 FROM appeals c WHERE c.repeat_key = b.repeat_key AND c.tracking <> b.tracking)`,
+            keys.map(String),
+          ),
+      page.length < PAGE_SIZE ? [] : pageAfter(String(page.at(-1)?.tracking)),
+    ]);
+    totals.add(selectAppeals(inPeriod, events, query), redirects, keyRows);
+    page = next;
+  }
+  return totals.report(ref);
 }
 
 /**
- * A coarse SQL filter that can only over-select, refined in `selectAppeals`: registered_at is ISO-8601 text with
- * a zone offset of at most ±14 hours, so its date part is within a day of the UTC date, and comparing it as
- * text with a date a day (or two) wider than the period keeps every appeal that may be in it. It lets the
+ * A coarse SQL filter that can only over-select, refined in `factsInPeriod`: registered_at is ISO-8601 text
+ * with a zone offset of at most ±14 hours, so its date part is within a day of the UTC date, and comparing it
+ * as text with a date a day (or two) wider than the period keeps every appeal that may be in it. It lets the
  * database skip most rows of a long history without relying on its date functions.
  */
 function prefilter(query: ResolvedReportQuery): { conditions: string[]; params: SqlValue[] } {
@@ -354,8 +266,8 @@ function whereOf(conditions: readonly string[]): string {
   return conditions.length === 0 ? '' : ` WHERE ${conditions.join(' AND ')}`;
 }
 
-/** The appeals exactly in the period (and routed to the agency asked for), with their legs and answer. */
-function selectAppeals(rows: AppealRow[], events: EventRow[], query: ResolvedReportQuery): Facts[] {
+/** The page's appeals exactly in the period, by tracking number, with no events applied yet. */
+function factsInPeriod(rows: readonly AppealRow[], query: ResolvedReportQuery): Map<string, Facts> {
   const byTracking = new Map<string, Facts>();
   for (const row of rows) {
     const registeredMs = Date.parse(String(row.registered_at));
@@ -370,6 +282,15 @@ function selectAppeals(rows: AppealRow[], events: EventRow[], query: ResolvedRep
       answer: undefined,
     });
   }
+  return byTracking;
+}
+
+/** The appeals routed to the agency asked for (all, without one), with their legs and answer. */
+function selectAppeals(
+  byTracking: Map<string, Facts>,
+  events: EventRow[],
+  query: ResolvedReportQuery,
+): Facts[] {
   for (const event of events) {
     const facts = byTracking.get(String(event.tracking));
     if (facts === undefined) continue;
@@ -413,39 +334,215 @@ function selectAppeals(rows: AppealRow[], events: EventRow[], query: ResolvedRep
   return selected;
 }
 
-/** Repeat appeals: those whose key an appeal registered before it also has (ties broken by tracking number). */
-function repeatsOf(
-  appeals: readonly Facts[],
-  keyRows: readonly { tracking: string; registered_at: string; repeat_key: string }[],
-): AppealReport['repeats'] {
-  const first = new Map<string, { ms: number; tracking: string }>();
-  for (const row of keyRows) {
-    const candidate = { ms: Date.parse(String(row.registered_at)), tracking: String(row.tracking) };
-    const current = first.get(String(row.repeat_key));
-    if (current === undefined || isEarlier(candidate, current)) first.set(String(row.repeat_key), candidate);
+/** The report's running totals, fed a page of selected appeals at a time. */
+class Totals {
+  private appeals = 0;
+  private open = 0;
+  private answered = 0;
+  private refused = 0;
+  private closed = 0;
+  private readonly byHolder = new Map<string | null, number>();
+  private readonly byCategory = new Map<string | null, number>();
+  private readonly byChannel = new Map<string | null, number>();
+  private readonly byState = new Map<string | null, number>();
+  private readonly byKind = new Map<string | null, number>();
+  private readonly registration = new Durations();
+  private readonly answer = new Durations();
+  private readonly overdue = new Map<string | null, { open: number; answeredLate: number }>();
+  /** Appeals routed to each agency (each appeal once, however often it was routed there). */
+  private readonly routedTo = new Map<string, number>();
+  private readonly redirected = new Map<
+    string,
+    { redirects: number; nwc: number; appeals: number; nwcAppeals: number }
+  >();
+  private repeats = 0;
+  private readonly repeatGroups = new Set<string>();
+  private readonly repeatsByCategory = new Map<string, { appeals: number; groups: Set<string> }>();
+
+  constructor(private readonly query: ResolvedReportQuery) {}
+
+  private inAgency(agency: string | null | undefined): boolean {
+    return this.query.agency === undefined || agency === this.query.agency;
   }
-  const byCategory = new Map<string, { appeals: number; groups: Set<string> }>();
-  const groups = new Set<string>();
-  let repeats = 0;
-  for (const appeal of appeals) {
-    const key = appeal.row.repeat_key;
-    if (key === null || key === undefined) continue;
-    const earliest = first.get(String(key));
-    if (earliest === undefined || earliest.tracking === appeal.row.tracking) continue;
-    repeats += 1;
-    groups.add(String(key));
-    let row = byCategory.get(appeal.row.category);
-    if (row === undefined) byCategory.set(appeal.row.category, (row = { appeals: 0, groups: new Set() }));
-    row.appeals += 1;
-    row.groups.add(String(key));
+
+  add(
+    appeals: readonly Facts[],
+    redirectRows: readonly RedirectEntryRow[],
+    keyRows: readonly KeyRow[],
+  ): void {
+    const { query } = this;
+    for (const appeal of appeals) {
+      const { row } = appeal;
+      // Counts.
+      this.appeals += 1;
+      if (!DONE_STATES.has(row.state)) this.open += 1;
+      if (appeal.answer !== undefined) this.answered += 1;
+      if (row.state === 'refused') this.refused += 1;
+      if (row.state === 'closed') this.closed += 1;
+      if (this.inAgency(row.holder)) increment(this.byHolder, row.holder);
+      increment(this.byCategory, row.category);
+      increment(this.byChannel, row.channel);
+      increment(this.byState, row.state);
+      increment(this.byKind, row.kind);
+
+      // Durations.
+      for (const leg of appeal.legs) {
+        if (leg.registrationMs === undefined || leg.agency === undefined || !this.inAgency(leg.agency))
+          continue;
+        this.registration.add(leg.agency, (leg.registrationMs - leg.routeMs) / HOUR_MS);
+      }
+      if (
+        appeal.answer !== undefined &&
+        appeal.contactCenterRegistrationMs !== undefined &&
+        this.inAgency(appeal.answer.by)
+      )
+        this.answer.add(appeal.answer.by, (appeal.answer.atMs - appeal.contactCenterRegistrationMs) / DAY_MS);
+
+      // Deadlines: a term runs out at its `endsAt` (exclusive, see appeal-deadlines.ts), so "at endsAt" is late.
+      if (!DONE_STATES.has(row.state) && appeal.answerByMs <= query.atMs && this.inAgency(row.holder))
+        this.overdueOf(row.holder).open += 1;
+      if (
+        appeal.answer !== undefined &&
+        appeal.answer.atMs >= appeal.answerByMs &&
+        this.inAgency(appeal.answer.by)
+      )
+        this.overdueOf(appeal.answer.by).answeredLate += 1;
+
+      // Redirects, against the appeals routed to each agency.
+      const routed = new Set<string>();
+      for (const leg of appeal.legs)
+        if (leg.agency !== undefined && this.inAgency(leg.agency)) routed.add(leg.agency);
+      for (const agency of routed) increment(this.routedTo, agency);
+    }
+
+    const selected = new Set(appeals.map((a) => a.row.tracking));
+    /** Per agency, the appeals it redirected (and as not within competence) on this page. */
+    const pageRedirects = new Map<string, { appeals: Set<string>; nwcAppeals: Set<string> }>();
+    for (const row of redirectRows) {
+      const agency = row.from_participant;
+      if (agency === null || !selected.has(row.tracking) || !this.inAgency(agency)) continue;
+      let stat = this.redirected.get(agency);
+      if (stat === undefined)
+        this.redirected.set(agency, (stat = { redirects: 0, nwc: 0, appeals: 0, nwcAppeals: 0 }));
+      let page = pageRedirects.get(agency);
+      if (page === undefined)
+        pageRedirects.set(agency, (page = { appeals: new Set(), nwcAppeals: new Set() }));
+      stat.redirects += 1;
+      page.appeals.add(row.tracking);
+      if (row.reason === 'not-within-competence') {
+        stat.nwc += 1;
+        page.nwcAppeals.add(row.tracking);
+      }
+    }
+    // An appeal lies on one page only, so distinct appeals per page add up to distinct appeals overall.
+    for (const [agency, page] of pageRedirects) {
+      const stat = this.redirected.get(agency)!;
+      stat.appeals += page.appeals.size;
+      stat.nwcAppeals += page.nwcAppeals.size;
+    }
+
+    this.addRepeats(appeals, keyRows);
   }
-  return {
-    appeals: repeats,
-    groups: groups.size,
-    byCategory: [...byCategory]
-      .map(([category, row]) => ({ category, appeals: row.appeals, groups: row.groups.size }))
-      .sort((a, b) => b.appeals - a.appeals || compareKeys(a.category, b.category)),
-  };
+
+  /** Repeat appeals: those whose key an appeal registered before it also has (ties broken by tracking number). */
+  private addRepeats(appeals: readonly Facts[], keyRows: readonly KeyRow[]): void {
+    const first = new Map<string, { ms: number; tracking: string }>();
+    for (const row of keyRows) {
+      const candidate = { ms: Date.parse(String(row.registered_at)), tracking: String(row.tracking) };
+      const current = first.get(String(row.repeat_key));
+      if (current === undefined || isEarlier(candidate, current))
+        first.set(String(row.repeat_key), candidate);
+    }
+    for (const appeal of appeals) {
+      const key = appeal.row.repeat_key;
+      if (key === null || key === undefined) continue;
+      const earliest = first.get(String(key));
+      if (earliest === undefined || earliest.tracking === appeal.row.tracking) continue;
+      this.repeats += 1;
+      this.repeatGroups.add(String(key));
+      let row = this.repeatsByCategory.get(appeal.row.category);
+      if (row === undefined)
+        this.repeatsByCategory.set(appeal.row.category, (row = { appeals: 0, groups: new Set() }));
+      row.appeals += 1;
+      row.groups.add(String(key));
+    }
+  }
+
+  private overdueOf(agency: string | null): { open: number; answeredLate: number } {
+    let row = this.overdue.get(agency);
+    if (row === undefined) this.overdue.set(agency, (row = { open: 0, answeredLate: 0 }));
+    return row;
+  }
+
+  report(ref: (agency: string | null | undefined) => AgencyRef): AppealReport {
+    const { query } = this;
+    const overdueRows = [...this.overdue]
+      .map(([agency, row]): OverdueRow => ({ ...ref(agency), ...row }))
+      .sort((a, b) => b.open + b.answeredLate - (a.open + a.answeredLate) || compareKeys(a.agency, b.agency));
+    const redirectAgencies = new Set([...this.routedTo.keys(), ...this.redirected.keys()]);
+    const redirectRowsOut = [...redirectAgencies]
+      .map((agency): RedirectRow => {
+        const stat = this.redirected.get(agency);
+        const routed = this.routedTo.get(agency) ?? 0;
+        return {
+          ...ref(agency),
+          appeals: routed,
+          redirects: stat?.redirects ?? 0,
+          notWithinCompetence: stat?.nwc ?? 0,
+          redirectShare: share(stat?.appeals ?? 0, routed),
+          notWithinCompetenceShare: share(stat?.nwcAppeals ?? 0, routed),
+        };
+      })
+      .sort(
+        (a, b) =>
+          b.notWithinCompetence - a.notWithinCompetence ||
+          b.redirects - a.redirects ||
+          compareKeys(a.agency, b.agency),
+      );
+
+    return {
+      at: new Date(query.atMs).toISOString(),
+      period: {
+        from: query.fromMs === undefined ? null : new Date(query.fromMs).toISOString(),
+        to: query.toMs === undefined ? null : new Date(query.toMs).toISOString(),
+      },
+      filters: { agency: query.agency ?? null, contactCenter: query.contactCenter ?? null },
+      totals: {
+        appeals: this.appeals,
+        open: this.open,
+        answered: this.answered,
+        refused: this.refused,
+        closed: this.closed,
+      },
+      byAgency: sortedCounts(this.byHolder).map(([agency, count]) => ({ ...ref(agency), appeals: count })),
+      byCategory: sortedCounts(this.byCategory).map(([category, n]) => ({
+        category: category ?? '',
+        appeals: n,
+      })),
+      byChannel: sortedCounts(this.byChannel).map(([channel, n]) => ({ channel: channel ?? '', appeals: n })),
+      byState: sortedCounts(this.byState).map(([state, n]) => ({ state: state ?? '', appeals: n })),
+      byKind: sortedCounts(this.byKind).map(([kind, n]) => ({ kind: kind ?? '', appeals: n })),
+      timeToRegistration: { unit: 'hours', ...this.registration.report(ref) },
+      timeToAnswer: { unit: 'days', ...this.answer.report(ref) },
+      overdue: {
+        open: overdueRows.reduce((sum, row) => sum + row.open, 0),
+        answeredLate: overdueRows.reduce((sum, row) => sum + row.answeredLate, 0),
+        byAgency: overdueRows,
+      },
+      redirects: {
+        total: redirectRowsOut.reduce((sum, row) => sum + row.redirects, 0),
+        notWithinCompetence: redirectRowsOut.reduce((sum, row) => sum + row.notWithinCompetence, 0),
+        byAgency: redirectRowsOut,
+      },
+      repeats: {
+        appeals: this.repeats,
+        groups: this.repeatGroups.size,
+        byCategory: [...this.repeatsByCategory]
+          .map(([category, row]) => ({ category, appeals: row.appeals, groups: row.groups.size }))
+          .sort((a, b) => b.appeals - a.appeals || compareKeys(a.category, b.category)),
+      },
+    };
+  }
 }
 
 function isEarlier(a: { ms: number; tracking: string }, b: { ms: number; tracking: string }): boolean {
@@ -475,6 +572,10 @@ class Durations {
         .sort((a, b) => b.count - a.count || compareKeys(a.agency, b.agency)),
     };
   }
+}
+
+function increment<K>(counts: Map<K, number>, key: K): void {
+  counts.set(key, (counts.get(key) ?? 0) + 1);
 }
 
 /**
@@ -508,10 +609,8 @@ function share(part: number, whole: number): number {
   return whole === 0 ? 0 : Math.round((part / whole) * 1000) / 1000;
 }
 
-/** Values and how often each occurs, most frequent first, then by value (null last). */
-function countBy(values: readonly (string | null)[]): [string | null, number][] {
-  const counts = new Map<string | null, number>();
-  for (const value of values) counts.set(value, (counts.get(value) ?? 0) + 1);
+/** Counted values, most frequent first, then by value (null last). */
+function sortedCounts(counts: ReadonlyMap<string | null, number>): [string | null, number][] {
   return [...counts].sort((a, b) => b[1] - a[1] || compareKeys(a[0], b[0]));
 }
 
