@@ -28,6 +28,9 @@ export function escapeXml(value: string, encoding: XdmsEncoding, inAttribute: bo
     // A literal CR would be normalised to LF by the parser at the other end, and in attributes tabs and line
     // ends to spaces: references keep them.
     else if (character === '\r') out += '&#xD;';
+    // LINE SEPARATOR is an ordinary character in XML 1.0, but readers that apply XML 1.1's line-end rules
+    // (@xmldom/xmldom among them) turn it into a line feed (NEL, U+0085, is referenced below with the C1 range).
+    else if (character === '\u2028') out += '&#x2028;';
     else if (inAttribute && character === '"') out += '&quot;';
     else if (inAttribute && character === '\n') out += '&#xA;';
     else if (inAttribute && character === '\t') out += '&#x9;';

@@ -267,9 +267,9 @@ function attr(name: string, value: string, field = name): string {
 }
 
 /**
- * Escapes a value for text or an attribute. Carriage returns, and tabs and line feeds in attributes, are
- * written as character references: a parser would otherwise normalise them, and the value read back would
- * not be the value written.
+ * Escapes a value for text or an attribute. Carriage returns, NEL and LINE SEPARATOR, and tabs and line feeds
+ * in attributes, are written as character references: a parser would otherwise normalise them, and the value
+ * read back would not be the value written.
  */
 function escape(value: string, field: string, inAttribute = false): string {
   const bad = NOT_XML_CHAR.exec(value);
@@ -282,7 +282,15 @@ function escape(value: string, field: string, inAttribute = false): string {
       field,
     });
   }
-  let out = value.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/\r/g, '&#xD;');
+  let out = value
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/\r/g, '&#xD;')
+    // NEL and LINE SEPARATOR are ordinary characters in XML 1.0, but readers that apply XML 1.1's line-end
+    // rules (@xmldom/xmldom among them) turn them into line feeds; references reach every reader intact.
+    .replace(/\u0085/g, '&#x85;')
+    .replace(/\u2028/g, '&#x2028;');
   if (inAttribute) out = out.replace(/"/g, '&quot;').replace(/\t/g, '&#x9;').replace(/\n/g, '&#xA;');
   return out;
 }

@@ -149,6 +149,23 @@ describe('medo-xdms adapter', () => {
       assert.ok(back.body.type === 'receipt' && back.body.receipt.outcome.kind === 'refused');
       assert.equal(back.body.receipt.outcome.reason, 'Zürich 😀 € ґ\r\n<&>');
     });
+
+    it('keeps NEL and LINE SEPARATOR, which a reader with XML 1.1 line ends would make line feeds', async () => {
+      const receipt = sampleEnvelope('receipt');
+      if (receipt.body.type !== 'receipt') assert.fail();
+      const reason = 'рядок\u2028далі\u0085кінець';
+      const envelope: Envelope = {
+        ...receipt,
+        body: { type: 'receipt', receipt: { ...receipt.body.receipt, outcome: { kind: 'refused', reason } } },
+      };
+      // In UTF-8, where neither character would otherwise need a reference.
+      const { native, back } = await roundTrip(envelope, { ...exampleSettings, encoding: 'utf-8' });
+      const raw = Buffer.from(native.bytes).toString('latin1');
+      assert.match(raw, /&#x2028;/);
+      assert.match(raw, /&#x85;/);
+      assert.ok(back.body.type === 'receipt' && back.body.receipt.outcome.kind === 'refused');
+      assert.equal(back.body.receipt.outcome.reason, reason);
+    });
   });
 
   describe('fromCanonical refusals', () => {

@@ -400,6 +400,20 @@ describe('sev-ovv-1207 adapter', () => {
   });
 
   describe('round trip (canonical → 1207 → canonical)', () => {
+    // Found by the property below (seed 281949975): @xmldom/xmldom applies XML 1.1's line-end rules, so a
+    // literal NEL or LINE SEPARATOR came back as a line feed; the writer now references them.
+    it('keeps NEL and LINE SEPARATOR in text and attributes', async () => {
+      const reason = 'рядок\u2028далі\u0085кінець';
+      const envelope = receiptEnvelope({ kind: 'refused', code: '7', reason });
+      const native = await fromCanonical(adapter, envelope);
+      const text = Buffer.from(native.bytes).toString('utf8');
+      assert.match(text, /&#x2028;/);
+      assert.match(text, /&#x85;/);
+      const back = await toCanonical(adapter, native.bytes, envelope.header.sender);
+      assert.ok(back.body.type === 'receipt' && back.body.receipt.outcome.kind === 'refused');
+      assert.equal(back.body.receipt.outcome.reason, reason);
+    });
+
     for (const encoding of ['utf-8', 'windows-1251'] as const) {
       it(`keeps everything project() keeps, in ${encoding}, and every document it writes is 1207-valid`, async () => {
         const a = sev1207Adapter.createAdapter({ ...SEV1207_CASE_SETTINGS, encoding });
