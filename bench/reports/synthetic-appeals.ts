@@ -31,6 +31,7 @@ import type {
   RedirectReason,
 } from '../../gateway/envelope/envelope-model.js';
 import { applyEvent } from '../../gateway/lifecycle/apply-event.js';
+import { APPEAL_STATE_COLUMNS, appealStateValues } from '../../gateway/tracking/appeal-tracker.js';
 import type { AppealLifecycle, LifecycleEvent } from '../../gateway/lifecycle/lifecycle-model.js';
 import { ENTRY_COLUMNS, entryHash, entryRow, GENESIS_HASH } from '../../gateway/ledger/ledger-entry.js';
 import { edrpouCheckDigit } from '../../gateway/registry/edrpou.js';
@@ -158,21 +159,7 @@ function picker<T>(values: readonly T[], weights: readonly number[], random: () 
   };
 }
 
-const APPEAL_COLUMNS = [
-  'tracking',
-  'state',
-  'contact_center',
-  'holder',
-  'kind',
-  'channel',
-  'category',
-  'lifecycle',
-  'deadlines',
-  'answer_by',
-  'registered_at',
-  'updated_at',
-  'repeat_key',
-];
+const APPEAL_COLUMNS = ['tracking', ...APPEAL_STATE_COLUMNS, 'registered_at', 'updated_at', 'repeat_key'];
 const EVENT_COLUMNS = ['tracking', 'seq', 'at', 'type', 'by_role', 'by_participant', 'message_id', 'state'];
 const LEDGER_EVENT: Partial<Record<LifecycleEvent['type'], string>> = {
   'register-at-agency': 'status',
@@ -391,15 +378,7 @@ export async function generateYear(store: Store, options: GenerateOptions): Prom
 
         await appealRows.add([
           tracking,
-          lifecycle.state,
-          lifecycle.contactCenter,
-          lifecycle.holder ?? null,
-          lifecycle.appeal.kind,
-          lifecycle.appeal.channel,
-          lifecycle.appeal.category,
-          JSON.stringify(lifecycle),
-          JSON.stringify(deadlines),
-          deadlines.answerBy.endsAt,
+          ...appealStateValues(lifecycle, deadlines),
           // The first registration: a redirect restarts the terms (deadlines.registeredAt), not the appeal.
           deadlines.firstRegisteredAt,
           lifecycle.updatedAt,

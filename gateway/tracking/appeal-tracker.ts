@@ -16,7 +16,7 @@ import type {
   LifecycleState,
 } from '../lifecycle/lifecycle-model.js';
 import { parameterMarkers } from '../store/scan-sql.js';
-import type { Row, StoreConnection } from '../store/store-driver.js';
+import type { Row, SqlValue, StoreConnection } from '../store/store-driver.js';
 import type { RedirectForwarder } from './redirect-forwarder.js';
 
 /** One appeal as the hub tracks it. */
@@ -194,20 +194,12 @@ export class AppealTracker {
     const now = lifecycle.updatedAt;
     await tx.execute(
       current === undefined
-        ? `INSERT INTO appeals (state, contact_center, holder, kind, channel, category, lifecycle, deadlines,
-             answer_by, updated_at, registered_at, tracking, repeat_key) VALUES (${parameterMarkers(13)})`
-        : `UPDATE appeals SET state = ?, contact_center = ?, holder = ?, kind = ?, channel = ?, category = ?,
-             lifecycle = ?, deadlines = ?, answer_by = ?, updated_at = ? WHERE registered_at = ? AND tracking = ?`,
+        ? `INSERT INTO appeals (${APPEAL_STATE_COLUMNS.join(', ')}, updated_at, registered_at, tracking, repeat_key)
+             VALUES (${parameterMarkers(APPEAL_STATE_COLUMNS.length + 4)})`
+        : `UPDATE appeals SET ${APPEAL_STATE_COLUMNS.map((column) => `${column} = ?`).join(', ')}, updated_at = ?
+             WHERE registered_at = ? AND tracking = ?`,
       [
-        lifecycle.state,
-        lifecycle.contactCenter,
-        lifecycle.holder ?? null,
-        lifecycle.appeal.kind,
-        lifecycle.appeal.channel,
-        lifecycle.appeal.category,
-        JSON.stringify(lifecycle),
-        JSON.stringify(deadlines),
-        deadlines.answerBy.endsAt,
+        ...appealStateValues(lifecycle, deadlines),
         now,
         current?.registeredAt ?? deadlines.registeredAt,
         tracking,
@@ -290,6 +282,34 @@ export class AppealTracker {
       recipient: String(row.recipient),
     };
   }
+}
+
+/** The columns of `appeals` that follow the lifecycle and the deadlines, in `appealStateValues` order. */
+export const APPEAL_STATE_COLUMNS = [
+  'state',
+  'contact_center',
+  'holder',
+  'kind',
+  'channel',
+  'category',
+  'lifecycle',
+  'deadlines',
+  'answer_by',
+] as const;
+
+/** The values of APPEAL_STATE_COLUMNS for an appeal: what the tracker writes after every step. */
+export function appealStateValues(lifecycle: AppealLifecycle, deadlines: AppealDeadlines): SqlValue[] {
+  return [
+    lifecycle.state,
+    lifecycle.contactCenter,
+    lifecycle.holder ?? null,
+    lifecycle.appeal.kind,
+    lifecycle.appeal.channel,
+    lifecycle.appeal.category,
+    JSON.stringify(lifecycle),
+    JSON.stringify(deadlines),
+    deadlines.answerBy.endsAt,
+  ];
 }
 
 /** The tracked appeal, if the hub tracks `tracking`. */
