@@ -189,8 +189,10 @@ async function lastAppealMessage(
   return { header, body };
 }
 
-/** Routing/Basis is at most 500 characters (ShortText). */
+/** Routing/Basis is at most 500 characters (ShortText): the redirect's own reason may already be 500. */
 function basisOf(redirect: RedirectEvent): string {
-  const basis = `redirected by ${redirect.by.participant} (${redirect.reasonCode}): ${redirect.reason}`;
-  return basis.length <= 500 ? basis : `${basis.slice(0, 499)}…`;
+  // Counted and cut in code points, as the schema counts: cutting UTF-16 units could split a surrogate pair
+  // and leave a character XML cannot carry, failing the whole redirect.
+  const basis = [...`redirected by ${redirect.by.participant} (${redirect.reasonCode}): ${redirect.reason}`];
+  return basis.length <= 500 ? basis.join('') : `${basis.slice(0, 499).join('')}…`;
 }

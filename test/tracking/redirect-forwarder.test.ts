@@ -185,6 +185,27 @@ describe('a redirect sends the appeal on', function () {
     assert.equal(taken?.lifecycle.registration?.agency, COMPETENT);
   });
 
+  it('cuts a long reason into the 500-character basis in whole characters, never splitting an emoji', async () => {
+    const original = await registeredAtAgency();
+    const redirect = redirectTo(original, COMPETENT);
+    if (redirect.body.type !== 'status' || redirect.body.status.outcome.kind !== 'redirected') assert.fail();
+    // 500 characters (the schema's limit), with astral characters where the cut falls after the prefix.
+    redirect.body.status.outcome.reason = '😀'.repeat(500);
+    assert.equal((await send(agency, redirect)).status, 202);
+    const tracking = original.header.tracking!;
+    assert.equal((await read((db) => findAppeal(db, tracking)))?.lifecycle.holder, COMPETENT);
+    const forwarded = (await messagesAbout(tracking)).find(
+      (m) => m.type === 'appeal' && m.recipient === COMPETENT,
+    );
+    const stored = await hub.running.hub.messages.findByMessageId(forwarded?.message_id ?? '');
+    const sent = readEnvelope(stored?.signedXml ?? '');
+    assert.ok(sent.body.type === 'appeal');
+    const basis = [...sent.body.appeal.routing.basis];
+    assert.equal(basis.length, 500);
+    assert.equal(basis.at(-1), '…');
+    assert.equal(basis.at(-2), '😀');
+  });
+
   for (const [why, to, kind] of [
     ['the named body is not a participant', STRANGER, 'citizen-appeal'],
     ['the named body has no memorandum for the appeal kind', APPEALS_ONLY, 'public-info-request'],
