@@ -31,7 +31,11 @@ import type {
   RedirectReason,
 } from '../../gateway/envelope/envelope-model.js';
 import { applyEvent } from '../../gateway/lifecycle/apply-event.js';
-import { APPEAL_STATE_COLUMNS, appealStateValues } from '../../gateway/tracking/appeal-tracker.js';
+import {
+  APPEAL_STATE_COLUMNS,
+  appealStateValues,
+  LIFECYCLE_LEDGER_EVENTS,
+} from '../../gateway/tracking/appeal-tracker.js';
 import type { AppealLifecycle, LifecycleEvent } from '../../gateway/lifecycle/lifecycle-model.js';
 import { ENTRY_COLUMNS, entryHash, entryRow, GENESIS_HASH } from '../../gateway/ledger/ledger-entry.js';
 import { edrpouCheckDigit } from '../../gateway/registry/edrpou.js';
@@ -161,15 +165,6 @@ function picker<T>(values: readonly T[], weights: readonly number[], random: () 
 
 const APPEAL_COLUMNS = ['tracking', ...APPEAL_STATE_COLUMNS, 'registered_at', 'updated_at', 'repeat_key'];
 const EVENT_COLUMNS = ['tracking', 'seq', 'at', 'type', 'by_role', 'by_participant', 'message_id', 'state'];
-const LEDGER_EVENT: Partial<Record<LifecycleEvent['type'], string>> = {
-  'register-at-agency': 'status',
-  refuse: 'refused',
-  consider: 'status',
-  redirect: 'redirected',
-  'extend-deadline': 'extended',
-  answer: 'answered',
-  close: 'closed',
-};
 
 /**
  * Runs INSERTs one at a time, in order, without waiting for each: while SQLite writes one (on its own
@@ -395,14 +390,14 @@ export async function generateYear(store: Store, options: GenerateOptions): Prom
             event.messageId ?? null,
             state.state,
           ]);
-          const ledgerEvent = LEDGER_EVENT[event.type];
+          const ledgerEvent = LIFECYCLE_LEDGER_EVENTS[event.type];
           if (ledgerEvent === undefined) continue;
           ledgerSeq += 1;
           const unhashed = {
             seq: ledgerSeq,
             at: new Date(Date.parse(event.at)).toISOString(),
             tracking,
-            event: ledgerEvent as 'status',
+            event: ledgerEvent,
             from: event.by.participant,
             to: event.type === 'redirect' ? event.to : (state.holder ?? null),
             messageId: event.messageId ?? null,

@@ -50,7 +50,7 @@ export interface AppealTrackerOptions {
 }
 
 /** Ledger events for the lifecycle's own steps (the message's acceptance is already an `accepted` entry). */
-const LEDGER_EVENT: Partial<Record<LifecycleEvent['type'], LedgerEvent>> = {
+export const LIFECYCLE_LEDGER_EVENTS: Readonly<Partial<Record<LifecycleEvent['type'], LedgerEvent>>> = {
   'register-at-agency': 'status',
   refuse: 'refused',
   consider: 'status',
@@ -167,7 +167,7 @@ export class AppealTracker {
         },
         messageId: event.messageId?.toLowerCase() ?? null,
       });
-      const ledgerEvent = LEDGER_EVENT[event.type];
+      const ledgerEvent = LIFECYCLE_LEDGER_EVENTS[event.type];
       if (ledgerEvent !== undefined) {
         await appendLedgerEntry(tx, {
           at: new Date(Date.parse(event.at)),
