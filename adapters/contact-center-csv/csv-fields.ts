@@ -1,3 +1,4 @@
+import { offsetOfWallTime } from '../../gateway/deadlines/civil-dates.js';
 import { MAX_CONTACTS_PER_KIND } from '../../gateway/envelope/envelope-model.js';
 import { VkhidError } from '../../gateway/errors/vkhid-error.js';
 import { FALSE_WORD, TRUE_WORD } from './csv-columns.js';
@@ -180,45 +181,13 @@ export function instant(cell: Cell, timeZone: string): string {
   }
   const [year, month, day, hour, minute, second] = parts;
   if (!validDate(year, month, day) || hour > 23 || minute > 59 || second > 59) throw fail();
-  const offset = offsetOfWallTime(parts, timeZone);
+  const offset = Math.round(offsetOfWallTime(utcOf(parts), timeZone) / 60_000);
   const sign = offset < 0 ? '-' : '+';
   const abs = Math.abs(offset);
   return (
     `${pad(year, 4)}-${pad(month)}-${pad(day)}T${pad(hour)}:${pad(minute)}:${pad(second)}${fraction}` +
     `${sign}${pad(Math.floor(abs / 60))}:${pad(abs % 60)}`
   );
-}
-
-const formatters = new Map<string, Intl.DateTimeFormat>();
-
-/** The offset of `timeZone`, in minutes east of UTC, at the instant `utc`. */
-function offsetAt(utc: number, timeZone: string): number {
-  let formatter = formatters.get(timeZone);
-  if (formatter === undefined) {
-    formatter = new Intl.DateTimeFormat('en-US', {
-      timeZone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: 'numeric',
-      day: 'numeric',
-      hour: 'numeric',
-      minute: 'numeric',
-      second: 'numeric',
-    });
-    formatters.set(timeZone, formatter);
-  }
-  const parts = formatter.formatToParts(new Date(utc));
-  const part = (type: Intl.DateTimeFormatPartTypes): number =>
-    Number(parts.find((p) => p.type === type)?.value ?? 0);
-  const wall = utcOf([
-    part('year'),
-    part('month'),
-    part('day'),
-    part('hour'),
-    part('minute'),
-    part('second'),
-  ]);
-  return Math.round((wall - Math.floor(utc / 1000) * 1000) / 60_000);
 }
 
 type WallTime = readonly [
@@ -235,18 +204,6 @@ function utcOf([year, month, day, hour, minute, second]: WallTime): number {
   date.setUTCFullYear(year, month - 1, day);
   date.setUTCHours(hour, minute, second, 0);
   return date.getTime();
-}
-
-/**
- * The offset that makes wall time `parts` in `timeZone` an instant: guessed from the wall time read as UTC,
- * then corrected once (enough across a daylight-saving change; a wall time inside the spring gap gets the
- * offset in force just after it).
- */
-function offsetOfWallTime(parts: WallTime, timeZone: string): number {
-  const wall = utcOf(parts);
-  const first = offsetAt(wall, timeZone);
-  const second = offsetAt(wall - first * 60_000, timeZone);
-  return second;
 }
 
 const PHONE = /^\+?[0-9 ()-]{5,20}$/;

@@ -1,4 +1,5 @@
 import iconv from 'iconv-lite';
+import { offsetOfWallTime } from '../../gateway/deadlines/civil-dates.js';
 import type { XdmsEncoding } from './xdms-settings.js';
 
 /**
@@ -70,11 +71,7 @@ export function instantOf(dateTime: string, timeZone: string): string {
     number,
   ];
   const asUtc = Date.UTC(y, mo - 1, d, h, mi, s);
-  // The offset at the local time read as UTC is right except within an hour of a DST change; one correction
-  // with the offset at the resulting instant settles it.
-  let offset = offsetMinutes(asUtc, timeZone);
-  offset = offsetMinutes(asUtc - offset * 60_000, timeZone);
-  return value + formatOffset(offset);
+  return value + formatOffset(Math.round(offsetOfWallTime(asUtc, timeZone) / 60_000));
 }
 
 /** An xs:date (a zone, if any, dropped) or undefined. */
@@ -91,17 +88,6 @@ export function dateOfInstant(instant: string): string {
 export function addDays(date: string, days: number): string {
   const [y, m, d] = date.split('-').map(Number) as [number, number, number];
   return new Date(Date.UTC(y, m - 1, d + days)).toISOString().slice(0, 10);
-}
-
-function offsetMinutes(epochMs: number, timeZone: string): number {
-  const name =
-    new Intl.DateTimeFormat('en-US', { timeZone, timeZoneName: 'longOffset' })
-      .formatToParts(new Date(epochMs))
-      .find((part) => part.type === 'timeZoneName')?.value ?? 'GMT';
-  const match = /GMT([+-])(\d{2}):(\d{2})/.exec(name);
-  if (match === null) return 0;
-  const minutes = Number(match[2]) * 60 + Number(match[3]);
-  return match[1] === '-' ? -minutes : minutes;
 }
 
 function formatOffset(minutes: number): string {

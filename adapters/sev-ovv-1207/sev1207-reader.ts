@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { AdapterContext } from '../../gateway/adapters/adapter.js';
+import { offsetOfWallTime } from '../../gateway/deadlines/civil-dates.js';
 import { attachmentFromBytes } from '../../gateway/envelope/envelope-builder.js';
 import {
   MAX_ATTACHMENTS,
@@ -494,23 +495,10 @@ export function instantOf(time: string): string {
   const local = new Date(0);
   local.setUTCFullYear(year, month - 1, day);
   local.setUTCHours(hour, minute, second);
-  // Two passes: the offset at the guessed instant, then at the instant that offset gives (DST changes).
-  let offset = kyivOffsetMinutes(local.getTime());
-  offset = kyivOffsetMinutes(local.getTime() - offset * 60_000);
+  const offset = Math.round(offsetOfWallTime(local.getTime(), 'Europe/Kyiv') / 60_000);
   const sign = offset < 0 ? '-' : '+';
   const abs = Math.abs(offset);
   return `${time}${sign}${String(Math.floor(abs / 60)).padStart(2, '0')}:${String(abs % 60).padStart(2, '0')}`;
-}
-
-const kyivFormat = new Intl.DateTimeFormat('en-US', { timeZone: 'Europe/Kyiv', timeZoneName: 'longOffset' });
-
-function kyivOffsetMinutes(epochMs: number): number {
-  const name =
-    kyivFormat.formatToParts(new Date(epochMs)).find((p) => p.type === 'timeZoneName')?.value ?? 'GMT';
-  const match = /^GMT([+-])(\d{2}):(\d{2})$/.exec(name);
-  if (match === null) return 0;
-  const minutes = Number(match[2]) * 60 + Number(match[3]);
-  return match[1] === '-' ? -minutes : minutes;
 }
 
 function addDays(date: string, days: number, field: string): string {

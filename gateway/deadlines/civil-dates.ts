@@ -114,6 +114,17 @@ export function zoneOffsetMs(epochMs: number, zone: string): number {
   return dayNumber(date) + clockMs - epochMs;
 }
 
+/**
+ * The zone's offset (ms) that makes a wall-clock time an instant; `wallMs` is the wall time read as if it were
+ * UTC. Guessed at the wall time itself, then re-read once at the instant that guess gives: enough across a
+ * daylight-saving change (a wall time inside the spring gap, which no instant shows, gets the offset in force
+ * before the change: Kyiv's 03:30 on the last Sunday of March is read as +02:00). Adapters
+ * use it for the local times their formats allow without a zone.
+ */
+export function offsetOfWallTime(wallMs: number, zone: string): number {
+  return zoneOffsetMs(wallMs - zoneOffsetMs(wallMs, zone), zone);
+}
+
 /** The civil date in `zone` at this instant. */
 export function localDateOf(epochMs: number, zone: string): LocalDate {
   return wallClock(epochMs, zone).date;
@@ -126,8 +137,7 @@ export function localDateOf(epochMs: number, zone: string): LocalDate {
  */
 export function startOfLocalDay(date: LocalDate, zone: string): number {
   const naive = dayNumber(date);
-  let candidate = naive - zoneOffsetMs(naive, zone);
-  candidate = naive - zoneOffsetMs(candidate, zone);
+  let candidate = naive - offsetOfWallTime(naive, zone);
   if (localDateOf(candidate, zone) !== date) {
     // In a gap: walk forward to the first instant of this date (offsets change by whole minutes).
     const earliest = naive - zoneOffsetMs(naive - DAY_MS, zone);

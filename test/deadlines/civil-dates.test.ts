@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import {
+  offsetOfWallTime,
   addDays,
   addMonths,
   daysBetween,
@@ -110,5 +111,19 @@ describe('civil dates', () => {
       }),
       { numRuns: 500 },
     );
+  });
+
+  it('gives a wall-clock time its zone offset, across both daylight-saving changes', () => {
+    const offset = (wall: string, zone = KYIV) => offsetOfWallTime(Date.parse(`${wall}Z`), zone) / HOUR;
+    assert.equal(offset('2026-01-15T12:00:00'), 2);
+    assert.equal(offset('2026-07-15T12:00:00'), 3);
+    // Spring: 03:00 becomes 04:00 on 29 March 2026; inside the gap the offset before the change is kept.
+    assert.equal(offset('2026-03-29T02:59:00'), 2);
+    assert.equal(offset('2026-03-29T03:30:00'), 2);
+    assert.equal(offset('2026-03-29T04:00:00'), 3);
+    // Autumn: 04:00 becomes 03:00 on 25 October 2026; the repeated hour is read in winter time.
+    assert.equal(offset('2026-10-25T03:30:00'), 2);
+    assert.equal(offset('2026-10-25T02:30:00'), 3);
+    assert.equal(offset('2026-07-15T12:00:00', 'UTC'), 0);
   });
 });
